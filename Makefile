@@ -1,0 +1,52 @@
+# Zoom Pool. `make run` starts everything locally; `make test` checks everything.
+# `sam build` calls the build-<LogicalId> targets (BuildMethod: makefile).
+
+GO ?= go
+# Where `make build` puts the Lambda bootstraps when sam is not the caller.
+BUILD_DIR ?= .aws-sam/make
+
+LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -ldflags="-s -w" -o $(ARTIFACTS_DIR)/bootstrap
+
+FUNCTIONS = StartLessonFunction ZoomWebhookFunction ReleaseStuckFunction CalendarFunction AccountsFunction
+
+.PHONY: run test check build bench clean $(addprefix build-,$(FUNCTIONS))
+
+## run: start the API on 127.0.0.1:3000 with the embedded DynamoDB engine and the fake Zoom (ARGS passes flags)
+run:
+	$(GO) build -o bin/local ./cmd/local
+	./bin/local $(ARGS)
+
+## test: formatting, vet, every test with the race detector, and the Lambda builds
+test: check
+	$(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory build
+
+check:
+	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+## build: build every function as `sam build` would, into $(BUILD_DIR)
+build:
+	@for f in $(FUNCTIONS); do $(MAKE) --no-print-directory build-$$f ARTIFACTS_DIR=$(BUILD_DIR)/$$f || exit 1; done
+
+## bench: the benchmarks (start latency next to a single GetItem, ...)
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+
+clean:
+	rm -rf bin .aws-sam
+
+build-StartLessonFunction:
+	$(LAMBDA_BUILD) ./functions/start-lesson
+
+build-ZoomWebhookFunction:
+	$(LAMBDA_BUILD) ./functions/zoom-webhook
+
+build-ReleaseStuckFunction:
+	$(LAMBDA_BUILD) ./functions/release-stuck
+
+build-CalendarFunction:
+	$(LAMBDA_BUILD) ./functions/calendar
+
+build-AccountsFunction:
+	$(LAMBDA_BUILD) ./functions/accounts

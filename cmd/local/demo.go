@@ -1,0 +1,78 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"zoompool/internal/api"
+	"zoompool/internal/dynamo"
+	"zoompool/internal/localstack"
+	"zoompool/internal/pool"
+)
+
+// seedDemo fills an empty pool with three accounts, and adds lesson "1"
+// (teacher-1, group-1) starting now. It reports whether it seeded anything.
+func seedDemo(ctx context.Context, st *dynamo.Store, now time.Time) (bool, error) {
+	accounts, err := st.Pool(ctx)
+	if err != nil || len(accounts) > 0 {
+		return false, err
+	}
+	for i := 1; i <= 3; i++ {
+		a := pool.Account{
+			ID: fmt.Sprint(i), Name: fmt.Sprintf("Zoom Account %d", i),
+			ZoomUserID: fmt.Sprintf("zoom-user-%d@example.com", i), Capacity: 1, Enabled: true,
+		}
+		if err := st.CreateAccount(ctx, a); err != nil {
+			return false, err
+		}
+	}
+	start := now.UTC().Truncate(time.Minute)
+	_, err = st.PutLesson(ctx, pool.Lesson{
+		ID: "1", Title: "Demo lesson: fractions", TeacherID: "teacher-1", GroupID: "group-1",
+		Start: start, End: start.Add(90 * time.Minute), Topics: "Adding fractions with unlike denominators",
+		Status: pool.StatusScheduled,
+	})
+	if pool.ErrorKind(err) == pool.KindConflict {
+		err = nil // lesson 1 is there from an earlier run
+	}
+	return true, err
+}
+
+type banner struct {
+	base   string
+	engine *localstack.Engine
+	table  string
+	seeded bool
+	routes []api.Route
+}
+
+func printBanner(w io.Writer, b banner) {
+	engine := "embedded DynamoDB engine at " + b.engine.Endpoint + " (data is lost on exit)"
+	if b.engine.Embedded == nil {
+		engine = "DynamoDB at " + b.engine.Endpoint
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "\nZoom Pool is running at %s\n", b.base)
+	fmt.Fprintf(&sb, "  storage: %s, table %s\n", engine, b.table)
+	fmt.Fprintf(&sb, "  zoom:    fake client (meetings look real, links lead nowhere)\n")
+	if b.seeded {
+		fmt.Fprintf(&sb, "  demo:    accounts \"Zoom Account 1..3\", lesson 1 (teacher-1, group-1) starting now\n")
+	}
+	fmt.Fprintf(&sb, "\nRoutes:\n")
+	routes := slices.Clone(b.routes)
+	order := map[string]int{"GET": 0, "POST": 1, "PATCH": 2, "DELETE": 3}
+	slices.SortFunc(routes, func(x, y api.Route) int {
+		return cmp.Or(cmp.Compare(x.Path, y.Path), cmp.Compare(order[x.Method], order[y.Method]))
+	})
+	for _, r := range routes {
+		fmt.Fprintf(&sb, "  %-6s %s%s/\n", r.Method, b.base, r.Path)
+	}
+	fmt.Fprintf(&sb, "\nStart lesson 1:\n  curl -s -X POST %s/schedule/lesson/1/start/\n", b.base)
+	fmt.Fprintf(&sb, "\nCtrl-C stops it.\n\n")
+	_, _ = io.WriteString(w, sb.String())
+}

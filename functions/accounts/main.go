@@ -1,0 +1,22 @@
+// Command accounts is the accounts Lambda function: the Zoom accounts API.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"zoompool/internal/app"
+)
+
+func main() {
+	a, err := app.FromEnv(context.Background(), os.Getenv)
+	if err != nil {
+		slog.Error("start accounts", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(httpadapter.NewV2(a.Accounts()).ProxyWithContext)
+}

@@ -1,0 +1,22 @@
+// Command calendar is the calendar Lambda function: lessons and the calendar.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"zoompool/internal/app"
+)
+
+func main() {
+	a, err := app.FromEnv(context.Background(), os.Getenv)
+	if err != nil {
+		slog.Error("start calendar", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(httpadapter.NewV2(a.Calendar()).ProxyWithContext)
+}

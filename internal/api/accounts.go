@@ -1,0 +1,189 @@
+package api
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	"zoompool/internal/pool"
+)
+
+// AccountStore is the storage of accounts the accounts function needs.
+type AccountStore interface {
+	Pool(ctx context.Context) ([]pool.Account, error)
+	Account(ctx context.Context, id string) (pool.Account, error)
+	CreateAccount(ctx context.Context, a pool.Account) error
+	UpdateAccount(ctx context.Context, id string, p pool.AccountPatch) (pool.Account, error)
+	DeleteAccount(ctx context.Context, id string) error
+}
+
+// secretFields are refused by the accounts API: credentials live in a secret
+// store, and accounts only name them.
+var secretFields = []string{"api_key", "api_secret", "client_secret"}
+
+// NewAccounts returns the accounts function's handler:
+//
+//	GET, POST /api/schedule/zoom-accounts
+//	GET, PATCH, DELETE /api/schedule/zoom-accounts/{id}
+func NewAccounts(store AccountStore, log *slog.Logger) *Router {
+	rt := NewRouter(log)
+	rt.handle(http.MethodGet, "/api/schedule/zoom-accounts", func(w http.ResponseWriter, r *http.Request) error {
+		accounts, err := store.Pool(r.Context())
+		if err != nil {
+			return err
+		}
+		slices.SortFunc(accounts, func(a, b pool.Account) int {
+			return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+		})
+		out := make([]accountJSON, len(accounts))
+		for i, a := range accounts {
+			out[i] = newAccountJSON(a)
+		}
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	})
+	rt.handle(http.MethodPost, "/api/schedule/zoom-accounts", func(w http.ResponseWriter, r *http.Request) error {
+		var in accountInput
+		if err := decodeAccount(w, r, &in); err != nil {
+			return err
+		}
+		a := pool.Account{ID: in.ID.orNew(), Capacity: 1, Enabled: true}
+		in.apply(&a)
+		if in.ZoomUserID != nil {
+			a.ZoomUserID = *in.ZoomUserID
+		}
+		if in.CredentialsRef != nil {
+			a.CredentialsRef = *in.CredentialsRef
+		}
+		if err := a.Validate(); err != nil {
+			return err
+		}
+		if err := store.CreateAccount(r.Context(), a); err != nil {
+			return err
+		}
+		w.Header().Set("Location", "/api/schedule/zoom-accounts/"+a.ID+"/")
+		writeJSON(w, http.StatusCreated, newAccountJSON(a))
+		return nil
+	})
+	rt.handle(http.MethodGet, "/api/schedule/zoom-accounts/{id}", func(w http.ResponseWriter, r *http.Request) error {
+		a, err := store.Account(r.Context(), r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, newAccountJSON(a))
+		return nil
+	})
+	rt.handle(http.MethodPatch, "/api/schedule/zoom-accounts/{id}", func(w http.ResponseWriter, r *http.Request) error {
+		var in accountInput
+		if err := decodeAccount(w, r, &in); err != nil {
+			return err
+		}
+		p := pool.AccountPatch{Name: in.Name, Capacity: in.Capacity, Enabled: in.Enabled}
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		a, err := store.UpdateAccount(r.Context(), r.PathValue("id"), p)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, newAccountJSON(a))
+		return nil
+	})
+	rt.handle(http.MethodDelete, "/api/schedule/zoom-accounts/{id}", func(w http.ResponseWriter, r *http.Request) error {
+		if err := store.DeleteAccount(r.Context(), r.PathValue("id")); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
+	return rt
+}
+
+// accountInput is the body of POST and PATCH; absent fields are nil. PATCH
+// changes name, capacity and enabled only.
+type accountInput struct {
+	ID             *flexID `json:"id"`
+	Name           *string `json:"name"`
+	ZoomUserID     *string `json:"zoom_user_id"`
+	Capacity       *int    `json:"capacity"`
+	Enabled        *bool   `json:"enabled"`
+	CredentialsRef *string `json:"credentials_ref"`
+}
+
+func (in accountInput) apply(a *pool.Account) {
+	if in.Name != nil {
+		a.Name = *in.Name
+	}
+	if in.Capacity != nil {
+		a.Capacity = *in.Capacity
+	}
+	if in.Enabled != nil {
+		a.Enabled = *in.Enabled
+	}
+}
+
+// decodeAccount decodes an account body, refusing any that carries a secret.
+func decodeAccount(w http.ResponseWriter, r *http.Request, in *accountInput) error {
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(body, &fields) == nil {
+		for _, f := range secretFields {
+			if _, ok := fields[f]; ok {
+				return pool.Invalidf("%s is not accepted: Zoom credentials are kept in AWS Secrets Manager or SSM Parameter Store; "+
+					"store them there and send the secret's name as credentials_ref", f)
+			}
+		}
+	}
+	return decodeJSON(body, in)
+}
+
+type holdJSON struct {
+	LessonID    string  `json:"lesson_id"`
+	State       string  `json:"state"`
+	MeetingID   *string `json:"meeting_id"`
+	ClaimedAt   string  `json:"claimed_at"`
+	ExpectedEnd string  `json:"expected_end"`
+}
+
+type accountJSON struct {
+	ID             string     `json:"id"`
+	Name           string     `json:"name"`
+	ZoomUserID     string     `json:"zoom_user_id"`
+	CredentialsRef *string    `json:"credentials_ref"`
+	Capacity       int        `json:"capacity"`
+	Enabled        bool       `json:"enabled"`
+	Active         int        `json:"active"`
+	IsBusy         bool       `json:"is_busy"`
+	CurrentLesson  *string    `json:"current_lesson"`
+	CurrentLessons []holdJSON `json:"current_lessons"`
+	LastClaimedAt  *string    `json:"last_claimed_at"`
+}
+
+func newAccountJSON(a pool.Account) accountJSON {
+	j := accountJSON{
+		ID: a.ID, Name: a.Name, ZoomUserID: a.ZoomUserID, CredentialsRef: nonEmpty(a.CredentialsRef),
+		Capacity: a.Capacity, Enabled: a.Enabled, Active: a.Active, IsBusy: a.Active >= a.Capacity,
+		CurrentLessons: make([]holdJSON, 0, len(a.Holds)),
+	}
+	if !a.LastClaimedAt.IsZero() {
+		s := a.LastClaimedAt.UTC().Format(time.RFC3339)
+		j.LastClaimedAt = &s
+	}
+	for _, h := range a.Holds {
+		j.CurrentLessons = append(j.CurrentLessons, holdJSON{
+			LessonID: h.LessonID, State: string(h.State), MeetingID: nonEmpty(h.MeetingID),
+			ClaimedAt: h.ClaimedAt.UTC().Format(time.RFC3339), ExpectedEnd: h.LessonEnd.UTC().Format(time.RFC3339),
+		})
+	}
+	if len(a.Holds) > 0 {
+		j.CurrentLesson = &a.Holds[0].LessonID
+	}
+	return j
+}

@@ -1,0 +1,130 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"zoompool/internal/app"
+	"zoompool/internal/localstack"
+	"zoompool/internal/pooltest"
+	"zoompool/internal/zoom"
+)
+
+// harness is the whole HTTP API, as the local runner serves it, on a fresh
+// table, with the fake Zoom.
+type harness struct {
+	env  *pooltest.Env
+	zoom *zoom.Fake
+	app  *app.App
+	srv  *httptest.Server
+}
+
+func newHarness(t testing.TB, capacities ...int) *harness {
+	t.Helper()
+	env := pooltest.New(t)
+	env.AddAccounts(t, capacities...)
+	fake := &zoom.Fake{}
+	cfg := app.Config{TableName: env.Table, PoolID: "default", ZoomClient: "fake", StartLease: app.DefaultStartLease}
+	a, err := app.New(context.Background(), cfg, env.Client, fake, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := localstack.Gateway(a.HTTPFunctions(), a.Log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	t.Cleanup(srv.Close)
+	return &harness{env: env, zoom: fake, app: a, srv: srv}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// json decodes the body into v, failing the test if it is not JSON.
+func (r response) json(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("response %d is not JSON: %v\n%s", r.status, err, r.body)
+	}
+}
+
+// apiError is the error shape every failure answers with.
+type apiError struct {
+	Status  string `json:"status"`
+	Error   string `json:"error"`
+	Message string `json:"message"`
+}
+
+func (r response) error(t testing.TB) apiError {
+	t.Helper()
+	var e apiError
+	r.json(t, &e)
+	if e.Status != "error" || e.Error == "" || e.Message == "" {
+		t.Fatalf("error response %d lacks status/error/message: %s", r.status, r.body)
+	}
+	return e
+}
+
+func (h *harness) do(t testing.TB, method, path string, body any) response {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = bytes.NewBufferString(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, h.srv.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := h.srv.Client().Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{status: res.StatusCode, header: res.Header, body: b}
+}
+
+type started struct {
+	Status      string `json:"status"`
+	LessonID    string `json:"lesson_id"`
+	ZoomAccount string `json:"zoom_account"`
+	MeetingData struct {
+		ID       string `json:"id"`
+		StartURL string `json:"start_url"`
+		JoinURL  string `json:"join_url"`
+		Password string `json:"password"`
+	} `json:"meeting_data"`
+}
+
+func (h *harness) start(t testing.TB, id string) (response, started) {
+	t.Helper()
+	r := h.do(t, http.MethodPost, "/schedule/lesson/"+id+"/start/", nil)
+	var s started
+	if r.status == http.StatusOK {
+		r.json(t, &s)
+	}
+	return r, s
+}

@@ -1,0 +1,255 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"zoompool/internal/pool"
+)
+
+// LessonStore is the storage of lessons the calendar function needs.
+type LessonStore interface {
+	pool.LessonWriter
+	// Lessons returns the lessons overlapping the query's range, sorted by start.
+	Lessons(ctx context.Context, q pool.LessonQuery) ([]pool.Lesson, error)
+}
+
+// Calendar is what the calendar function's handler needs.
+type Calendar struct {
+	Lessons LessonStore
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+// DefaultListSpan is how far ahead GET /api/schedule/lessons looks when the
+// request gives no end.
+const DefaultListSpan = 7 * 24 * time.Hour
+
+// NewCalendar returns the calendar function's handler:
+//
+//	GET, POST /api/schedule/lessons
+//	GET, PATCH, DELETE /api/schedule/lessons/{id}
+func NewCalendar(c Calendar) *Router {
+	now := c.Now
+	if now == nil {
+		now = time.Now
+	}
+	rt := NewRouter(c.Log)
+	rt.handle(http.MethodGet, "/api/schedule/lessons", func(w http.ResponseWriter, r *http.Request) error {
+		q, err := lessonQuery(r, now())
+		if err != nil {
+			return err
+		}
+		lessons, err := c.Lessons.Lessons(r.Context(), q)
+		if err != nil {
+			return err
+		}
+		out := make([]lessonJSON, len(lessons))
+		for i, l := range lessons {
+			out[i] = newLessonJSON(l)
+		}
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	})
+	rt.handle(http.MethodPost, "/api/schedule/lessons", func(w http.ResponseWriter, r *http.Request) error {
+		var in lessonInput
+		if err := decodeBody(w, r, &in); err != nil {
+			return err
+		}
+		l := pool.Lesson{ID: in.ID.orNew(), Status: pool.StatusScheduled}
+		if err := in.apply(&l); err != nil {
+			return err
+		}
+		if err := l.Validate(); err != nil {
+			return err
+		}
+		l, err := c.Lessons.PutLesson(r.Context(), l)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Location", "/api/schedule/lessons/"+l.ID+"/")
+		writeJSON(w, http.StatusCreated, newLessonJSON(l))
+		return nil
+	})
+	rt.handle(http.MethodGet, "/api/schedule/lessons/{id}", func(w http.ResponseWriter, r *http.Request) error {
+		l, err := c.Lessons.Lesson(r.Context(), r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, newLessonJSON(l))
+		return nil
+	})
+	rt.handle(http.MethodPatch, "/api/schedule/lessons/{id}", func(w http.ResponseWriter, r *http.Request) error {
+		var in lessonInput
+		if err := decodeBody(w, r, &in); err != nil {
+			return err
+		}
+		l, err := pool.EditLesson(r.Context(), c.Lessons, r.PathValue("id"), func(l *pool.Lesson) error {
+			if l.Status == pool.StatusCancelled {
+				return pool.Conflictf("lesson_cancelled", "lesson %s was cancelled and cannot be changed", l.ID)
+			}
+			return in.apply(l)
+		})
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, newLessonJSON(l))
+		return nil
+	})
+	rt.handle(http.MethodDelete, "/api/schedule/lessons/{id}", func(w http.ResponseWriter, r *http.Request) error {
+		l, err := pool.EditLesson(r.Context(), c.Lessons, r.PathValue("id"), pool.Cancel)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, newLessonJSON(l))
+		return nil
+	})
+	return rt
+}
+
+// lessonQuery reads ?start=&end=&teacher_id=&group_id=. Without start the list
+// begins today (UTC); without end it spans DefaultListSpan.
+func lessonQuery(r *http.Request, now time.Time) (pool.LessonQuery, error) {
+	v := r.URL.Query()
+	q := pool.LessonQuery{TeacherID: v.Get("teacher_id"), GroupID: v.Get("group_id")}
+	var err error
+	if q.From, err = parseInstant("start", v.Get("start"), now.UTC().Truncate(24*time.Hour)); err != nil {
+		return q, err
+	}
+	if q.To, err = parseInstant("end", v.Get("end"), q.From.Add(DefaultListSpan)); err != nil {
+		return q, err
+	}
+	return q, q.Validate()
+}
+
+// parseInstant parses an RFC 3339 date-time, or a date meaning its midnight UTC.
+func parseInstant(name, s string, def time.Time) (time.Time, error) {
+	if s == "" {
+		return def, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, pool.Invalidf("%s must be an RFC 3339 date-time such as 2026-11-30T09:00:00Z, or a date such as 2026-11-30; got %q", name, s)
+}
+
+// lessonInput is the body of POST and PATCH; absent fields are nil.
+type lessonInput struct {
+	ID        *flexID `json:"id"`
+	Title     *string `json:"title"`
+	TeacherID *flexID `json:"teacher_id"`
+	GroupID   *flexID `json:"group_id"`
+	StartTime *string `json:"start_time"`
+	EndTime   *string `json:"end_time"`
+	Topics    *string `json:"topics"`
+}
+
+// apply copies the fields present in the input onto l. The id of an existing
+// lesson never changes.
+func (in lessonInput) apply(l *pool.Lesson) error {
+	if in.Title != nil {
+		l.Title = *in.Title
+	}
+	if in.TeacherID != nil {
+		l.TeacherID = string(*in.TeacherID)
+	}
+	if in.GroupID != nil {
+		l.GroupID = string(*in.GroupID)
+	}
+	if in.Topics != nil {
+		l.Topics = *in.Topics
+	}
+	for _, f := range []struct {
+		name string
+		in   *string
+		out  *time.Time
+	}{{"start_time", in.StartTime, &l.Start}, {"end_time", in.EndTime, &l.End}} {
+		if f.in == nil {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, *f.in)
+		if err != nil {
+			return pool.Invalidf("%s must be an RFC 3339 date-time with a time zone, such as 2026-11-30T09:00:00+01:00; got %q", f.name, *f.in)
+		}
+		*f.out = t.UTC().Truncate(time.Second)
+	}
+	return nil
+}
+
+// flexID is an id sent as a JSON string or, as the old frontend's numeric
+// primary keys were, as a whole number.
+type flexID string
+
+func (id *flexID) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*id = flexID(s)
+		return nil
+	}
+	var n int64
+	if err := json.Unmarshal(b, &n); err != nil {
+		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflectString}
+	}
+	*id = flexID(strconv.FormatInt(n, 10))
+	return nil
+}
+
+func (id *flexID) orNew() string {
+	if id == nil || *id == "" {
+		return pool.NewID()
+	}
+	return string(*id)
+}
+
+type lessonJSON struct {
+	ID             string  `json:"id"`
+	Title          string  `json:"title"`
+	TeacherID      string  `json:"teacher_id"`
+	GroupID        string  `json:"group_id"`
+	StartTime      string  `json:"start_time"`
+	EndTime        string  `json:"end_time"`
+	Topics         string  `json:"topics"`
+	Status         string  `json:"status"`
+	ZoomMeetingID  *string `json:"zoom_meeting_id"`
+	ZoomStartURL   *string `json:"zoom_start_url"`
+	ZoomJoinURL    *string `json:"zoom_join_url"`
+	ZoomPassword   *string `json:"zoom_password"`
+	ZoomAccount    *string `json:"zoom_account_used"`
+	ZoomAccountNm  *string `json:"zoom_account_name"`
+	EndedAt        *string `json:"ended_at"`
+	RecurringID    *string `json:"recurring_id,omitempty"`
+	OccurrenceDate *string `json:"occurrence_date,omitempty"`
+}
+
+func newLessonJSON(l pool.Lesson) lessonJSON {
+	j := lessonJSON{
+		ID: l.ID, Title: l.Title, TeacherID: l.TeacherID, GroupID: l.GroupID,
+		StartTime: l.Start.UTC().Format(time.RFC3339), EndTime: l.End.UTC().Format(time.RFC3339),
+		Topics: l.Topics, Status: string(l.Status),
+		ZoomAccount: nonEmpty(l.AccountID), ZoomAccountNm: nonEmpty(l.AccountName),
+		RecurringID: nonEmpty(l.RecurringID), OccurrenceDate: nonEmpty(l.OccurrenceDate),
+	}
+	if m := l.Meeting; m != nil {
+		j.ZoomMeetingID, j.ZoomStartURL, j.ZoomJoinURL, j.ZoomPassword = &m.ID, &m.StartURL, &m.JoinURL, &m.Password
+	}
+	if !l.EndedAt.IsZero() {
+		s := l.EndedAt.UTC().Format(time.RFC3339)
+		j.EndedAt = &s
+	}
+	return j
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

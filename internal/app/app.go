@@ -1,0 +1,142 @@
+// Package app wires Zoom Pool together: configuration from the environment,
+// the DynamoDB store, the Zoom client, the domain service and one handler per
+// Lambda function. The functions' mains and the local runner both build their
+// handlers here, so they run identical code.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"zoompool/internal/api"
+	"zoompool/internal/dynamo"
+	"zoompool/internal/pool"
+	"zoompool/internal/zoom"
+)
+
+// Config is the configuration every function reads from its environment.
+type Config struct {
+	// TableName is the DynamoDB table (TABLE_NAME, required).
+	TableName string
+	// DynamoDBEndpoint replaces AWS's DynamoDB endpoint (DYNAMODB_ENDPOINT),
+	// e.g. DynamoDB Local under `sam local`.
+	DynamoDBEndpoint string
+	// PoolID names the account pool (POOL_ID, default "default").
+	PoolID string
+	// ZoomClient selects the Zoom client (ZOOM_CLIENT): "fake" (the default
+	// until the live client exists) answers like Zoom without calling it.
+	ZoomClient string
+	// StartLease is how long a claim may stay unconfirmed before it is
+	// reclaimed (START_LEASE, default 60s). It must exceed the start function's timeout.
+	StartLease time.Duration
+}
+
+// DefaultStartLease is START_LEASE when it is not set.
+const DefaultStartLease = time.Minute
+
+// ConfigFromEnv reads and checks the configuration.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		TableName:        getenv("TABLE_NAME"),
+		DynamoDBEndpoint: getenv("DYNAMODB_ENDPOINT"),
+		PoolID:           or(getenv("POOL_ID"), "default"),
+		ZoomClient:       or(getenv("ZOOM_CLIENT"), "fake"),
+		StartLease:       DefaultStartLease,
+	}
+	var problems []string
+	if c.TableName == "" {
+		problems = append(problems, "TABLE_NAME is not set: name the DynamoDB table")
+	}
+	if !pool.ValidID(c.PoolID) {
+		problems = append(problems, fmt.Sprintf("POOL_ID %q is not 1 to 64 letters, digits, '-' or '_'", c.PoolID))
+	}
+	if c.ZoomClient != "fake" {
+		problems = append(problems, fmt.Sprintf("ZOOM_CLIENT %q is not known; the only client is \"fake\"", c.ZoomClient))
+	}
+	if s := getenv("START_LEASE"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 10*time.Second {
+			problems = append(problems, fmt.Sprintf("START_LEASE %q is not a duration of at least 10s, such as 60s", s))
+		}
+		c.StartLease = d
+	}
+	if len(problems) > 0 {
+		return c, fmt.Errorf("configuration: %s", strings.Join(problems, "; "))
+	}
+	return c, nil
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// App holds what the functions share.
+type App struct {
+	Config  Config
+	Store   *dynamo.Store
+	Zoom    pool.Zoom
+	Service *pool.Service
+	Log     *slog.Logger
+}
+
+// New builds the app on client, or on a client configured the AWS way when
+// client is nil.
+func New(ctx context.Context, cfg Config, client *dynamodb.Client, z pool.Zoom, log *slog.Logger) (*App, error) {
+	if client == nil {
+		var err error
+		if client, err = dynamo.NewClient(ctx, cfg.DynamoDBEndpoint); err != nil {
+			return nil, err
+		}
+	}
+	if z == nil {
+		z = &zoom.Fake{}
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	store := dynamo.New(client, cfg.TableName, cfg.PoolID)
+	return &App{
+		Config: cfg, Store: store, Zoom: z, Log: log,
+		Service: &pool.Service{Store: store, Zoom: z, Lease: cfg.StartLease, Log: log},
+	}, nil
+}
+
+// FromEnv builds the app of a deployed function from its environment. It logs
+// JSON lines to standard output, which Lambda sends to CloudWatch.
+func FromEnv(ctx context.Context, getenv func(string) string) (*App, error) {
+	cfg, err := ConfigFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, cfg, nil, nil, slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+}
+
+// StartLesson is the start-lesson function's handler.
+func (a *App) StartLesson() *api.Router { return api.NewStartLesson(a.Service, a.Log) }
+
+// Accounts is the accounts function's handler.
+func (a *App) Accounts() *api.Router { return api.NewAccounts(a.Store, a.Log) }
+
+// Calendar is the calendar function's handler.
+func (a *App) Calendar() *api.Router {
+	return api.NewCalendar(api.Calendar{Lessons: a.Store, Log: a.Log})
+}
+
+// HTTPFunctions returns the handler of every HTTP function by its logical id
+// in template.yaml.
+func (a *App) HTTPFunctions() map[string]*api.Router {
+	return map[string]*api.Router{
+		"StartLessonFunction": a.StartLesson(),
+		"AccountsFunction":    a.Accounts(),
+		"CalendarFunction":    a.Calendar(),
+	}
+}

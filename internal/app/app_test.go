@@ -1,0 +1,210 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+	"gopkg.in/yaml.v3"
+
+	"zoompool"
+	"zoompool/internal/app"
+	"zoompool/internal/pooltest"
+	"zoompool/internal/sam"
+	"zoompool/internal/zoom"
+)
+
+func template(t *testing.T) sam.Template {
+	t.Helper()
+	tmpl, err := sam.Parse(zoompool.Template)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tmpl
+}
+
+func newApp(t *testing.T, env *pooltest.Env) *app.App {
+	t.Helper()
+	cfg := app.Config{TableName: env.Table, PoolID: "default", ZoomClient: "fake", StartLease: app.DefaultStartLease}
+	a, err := app.New(context.Background(), cfg, env.Client, &zoom.Fake{}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// The handlers serve exactly the routes template.yaml gives their functions.
+func TestHandlersServeTheTemplatesRoutes(t *testing.T) {
+	a := newApp(t, pooltest.New(t))
+	handlers := a.HTTPFunctions()
+	for _, f := range template(t).Functions {
+		h, ok := handlers[f.LogicalID]
+		if !ok {
+			if len(f.Routes) > 0 {
+				t.Errorf("%s has routes in template.yaml but no handler", f.LogicalID)
+			}
+			continue
+		}
+		var want, got []string
+		for _, r := range f.Routes {
+			want = append(want, r.String())
+		}
+		for _, r := range h.Routes() {
+			got = append(got, r.String())
+		}
+		slices.Sort(want)
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s serves %v, template.yaml routes %v", f.LogicalID, got, want)
+		}
+	}
+}
+
+// Every function is built by a Makefile target that `sam build` can call.
+func TestTemplateFunctionsBuildWithTheMakefile(t *testing.T) {
+	makefile, err := os.ReadFile("../../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range template(t).Functions {
+		if f.BuildMethod != "makefile" {
+			t.Errorf("%s: Metadata.BuildMethod = %q, want makefile", f.LogicalID, f.BuildMethod)
+		}
+		target := regexp.MustCompile(`(?m)^build-` + f.LogicalID + `:\n\t\$\(LAMBDA_BUILD\) \./functions/([a-z-]+)$`)
+		m := target.FindSubmatch(makefile)
+		if m == nil {
+			t.Errorf("Makefile has no target build-%s running $(LAMBDA_BUILD) ./functions/<name>", f.LogicalID)
+			continue
+		}
+		if _, err := os.Stat(filepath.Join("../../functions", string(m[1]), "main.go")); err != nil {
+			t.Errorf("build-%s builds ./functions/%s: %v", f.LogicalID, m[1], err)
+		}
+	}
+	if !strings.Contains(string(makefile), `LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -ldflags="-s -w" -o $(ARTIFACTS_DIR)/bootstrap`) {
+		t.Error("Makefile's LAMBDA_BUILD is not the build DESIGN.md gives for provided.al2023 on arm64")
+	}
+}
+
+func TestTemplateDeploysWhatDesignAsks(t *testing.T) {
+	var doc struct {
+		Globals struct {
+			Function struct {
+				Runtime       string   `yaml:"Runtime"`
+				Architectures []string `yaml:"Architectures"`
+				Handler       string   `yaml:"Handler"`
+			} `yaml:"Function"`
+		} `yaml:"Globals"`
+		Resources map[string]struct {
+			Properties struct {
+				CodeUri string `yaml:"CodeUri"`
+			} `yaml:"Properties"`
+		} `yaml:"Resources"`
+	}
+	if err := yaml.Unmarshal(zoompool.Template, &doc); err != nil {
+		t.Fatal(err)
+	}
+	g := doc.Globals.Function
+	if g.Runtime != "provided.al2023" || !slices.Equal(g.Architectures, []string{"arm64"}) || g.Handler != "bootstrap" {
+		t.Errorf("Globals.Function = %+v, want provided.al2023 on arm64 with handler bootstrap", g)
+	}
+	tmpl := template(t)
+	for _, f := range tmpl.Functions {
+		if doc.Resources[f.LogicalID].Properties.CodeUri != "." {
+			t.Errorf("%s: CodeUri = %q, want .", f.LogicalID, doc.Resources[f.LogicalID].Properties.CodeUri)
+		}
+	}
+	tb := tmpl.Table
+	if tb.BillingMode != "PAY_PER_REQUEST" || !tb.PointInTimeRecovery || !tb.DeletionProtection {
+		t.Errorf("table: billing %s, PITR %v, deletion protection %v; want on-demand with both", tb.BillingMode, tb.PointInTimeRecovery, tb.DeletionProtection)
+	}
+}
+
+// The sample events in events/ go through the Lambda adapter and the same
+// handlers as in AWS, and succeed on the demo data.
+func TestSampleEventsThroughTheLambdaAdapter(t *testing.T) {
+	env := pooltest.New(t)
+	env.AddAccounts(t, 1, 1, 1)
+	env.AddLesson(t, "1", time.Now().Add(-time.Minute), time.Now().Add(time.Hour))
+	a := newApp(t, env)
+	handlers := a.HTTPFunctions()
+	routes := map[string]string{} // route key -> function
+	for _, f := range template(t).Functions {
+		for _, r := range f.Routes {
+			routes[r.String()] = f.LogicalID
+		}
+	}
+
+	files, _ := filepath.Glob("../../events/*.json")
+	tested := 0
+	for _, file := range files {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev events.APIGatewayV2HTTPRequest
+		if err := json.Unmarshal(raw, &ev); err != nil || ev.RouteKey == "" {
+			continue // not an HTTP API event
+		}
+		tested++
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			fn, ok := routes[ev.RouteKey]
+			if !ok {
+				t.Fatalf("routeKey %q is not a route of template.yaml", ev.RouteKey)
+			}
+			pattern := "^" + regexp.MustCompile(`\{[a-z]+\}`).ReplaceAllString(strings.SplitN(ev.RouteKey, " ", 2)[1], `[^/]+`) + "/?$"
+			if !regexp.MustCompile(pattern).MatchString(ev.RawPath) {
+				t.Errorf("rawPath %q does not match routeKey %q", ev.RawPath, ev.RouteKey)
+			}
+			res, err := httpadapter.NewV2(handlers[fn]).ProxyWithContext(context.Background(), ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.StatusCode >= 300 || !json.Valid([]byte(res.Body)) || res.Headers["Content-Type"] != "application/json" {
+				t.Errorf("%s answered %d %v: %s", fn, res.StatusCode, res.Headers, res.Body)
+			}
+		})
+	}
+	if tested == 0 {
+		t.Fatal("no HTTP events in events/")
+	}
+	pooltest.CheckInvariants(t, env.Store, "1")
+}
+
+func TestConfigFromEnv(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		m := map[string]string{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) string { return m[k] }
+	}
+	c, err := app.ConfigFromEnv(env("TABLE_NAME", "t"))
+	if err != nil || c.PoolID != "default" || c.ZoomClient != "fake" || c.StartLease != time.Minute {
+		t.Errorf("defaults: %+v, %v", c, err)
+	}
+	for _, tc := range []struct {
+		name    string
+		getenv  func(string) string
+		mention string
+	}{
+		{"no table", env(), "TABLE_NAME"},
+		{"bad pool", env("TABLE_NAME", "t", "POOL_ID", "a b"), "POOL_ID"},
+		{"unknown zoom client", env("TABLE_NAME", "t", "ZOOM_CLIENT", "live"), "ZOOM_CLIENT"},
+		{"short lease", env("TABLE_NAME", "t", "START_LEASE", "5s"), "START_LEASE"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := app.ConfigFromEnv(tc.getenv); err == nil || !strings.Contains(err.Error(), tc.mention) {
+				t.Errorf("got %v, want an error naming %s", err, tc.mention)
+			}
+		})
+	}
+}

@@ -1,0 +1,137 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"zoompool/internal/pool"
+)
+
+// Account reads one account with its holds (one consistent Query), or returns
+// an account_not_found *pool.Error.
+func (s *Store) Account(ctx context.Context, id string) (pool.Account, error) {
+	if !pool.ValidID(id) {
+		return pool.Account{}, accountNotFound(id)
+	}
+	// Ids never contain '#' or characters below it, so this range holds the
+	// account item and its holds and nothing of any other account.
+	keyCond := expression.Key(attrPK).Equal(expression.Value(poolPK(s.pool))).
+		And(expression.Key(attrSK).Between(expression.Value(accountSK(id)), expression.Value(accountSK(id)+"#~")))
+	accounts, err := s.readAccounts(ctx, keyCond)
+	if err != nil {
+		return pool.Account{}, err
+	}
+	if len(accounts) == 0 {
+		return pool.Account{}, accountNotFound(id)
+	}
+	return accounts[0], nil
+}
+
+func accountNotFound(id string) error {
+	return pool.NotFoundf("account_not_found", "there is no Zoom account %q", id)
+}
+
+// CreateAccount adds a to the pool, or returns an account_exists *pool.Error.
+func (s *Store) CreateAccount(ctx context.Context, a pool.Account) error {
+	a.Active, a.Holds = 0, nil
+	p, err := s.put(newAccountRecord(s.pool, a), ptr(expression.AttributeNotExists(expression.Name(attrPK))))
+	if err != nil {
+		return err
+	}
+	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: p.TableName, Item: p.Item,
+		ConditionExpression: p.ConditionExpression, ExpressionAttributeNames: p.ExpressionAttributeNames,
+		ExpressionAttributeValues: p.ExpressionAttributeValues,
+	})
+	if _, ok := asConditionFailed(err); ok {
+		return pool.Conflictf("account_exists", "a Zoom account with id %q already exists", a.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("create account %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+// UpdateAccount applies p to account id and returns the account. Lowering the
+// capacity below the account's current holds is refused (account_busy), so an
+// account never has more holds than its capacity.
+func (s *Store) UpdateAccount(ctx context.Context, id string, p pool.AccountPatch) (pool.Account, error) {
+	cond := expression.AttributeExists(expression.Name(attrPK))
+	var upd expression.UpdateBuilder
+	set := func(name string, v any) { upd = upd.Set(expression.Name(name), expression.Value(v)) }
+	if p.Name != nil {
+		set("name", *p.Name)
+	}
+	if p.Enabled != nil {
+		set("enabled", *p.Enabled)
+	}
+	if p.Capacity != nil {
+		set("capacity", *p.Capacity)
+		cond = cond.And(expression.Name("active").LessThanEqual(expression.Value(*p.Capacity)))
+	}
+	if p.Name == nil && p.Enabled == nil && p.Capacity == nil {
+		return s.Account(ctx, id)
+	}
+	u := s.update(key(poolPK(s.pool), accountSK(id)), upd, cond)
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+		ConditionExpression: u.ConditionExpression, ExpressionAttributeNames: u.ExpressionAttributeNames,
+		ExpressionAttributeValues:           u.ExpressionAttributeValues,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if ccf, ok := asConditionFailed(err); ok {
+		if ccf.Item == nil {
+			return pool.Account{}, accountNotFound(id)
+		}
+		var r accountRecord
+		_ = attributevalue.UnmarshalMap(ccf.Item, &r)
+		return pool.Account{}, pool.Conflictf("account_busy",
+			"account %q hosts %d lessons now; lower its capacity to %d after they end", id, r.Active, *p.Capacity)
+	}
+	if err != nil {
+		return pool.Account{}, fmt.Errorf("update account %s: %w", id, err)
+	}
+	return s.Account(ctx, id)
+}
+
+// DeleteAccount removes an account that holds no lesson. It returns
+// account_not_found or account_busy *pool.Errors.
+func (s *Store) DeleteAccount(ctx context.Context, id string) error {
+	if !pool.ValidID(id) {
+		return accountNotFound(id)
+	}
+	e := expr(expression.NewBuilder().WithCondition(
+		expression.AttributeExists(expression.Name(attrPK)).And(eq("active", 0))))
+	for attempt := 1; ; attempt++ {
+		_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+			TableName: &s.table, Key: key(poolPK(s.pool), accountSK(id)),
+			ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
+		})
+		if _, ok := asConditionFailed(err); !ok {
+			if err != nil {
+				return fmt.Errorf("delete account %s: %w", id, err)
+			}
+			return nil
+		}
+		// Missing or busy: the account, read now, tells which.
+		a, err := s.Account(ctx, id)
+		if err != nil {
+			return err
+		}
+		if len(a.Holds) == 0 && attempt < 3 {
+			continue // its lessons ended meanwhile
+		}
+		lessons := make([]string, 0, len(a.Holds))
+		for _, h := range a.Holds {
+			lessons = append(lessons, h.LessonID)
+		}
+		return pool.Conflictf("account_busy", "account %q holds lesson %s; delete it after the lesson ends, or disable it now",
+			id, strings.Join(lessons, ", "))
+	}
+}

@@ -1,0 +1,142 @@
+package dynamo
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"zoompool/internal/pool"
+)
+
+// Lesson reads one lesson consistently, or returns a lesson_not_found *pool.Error.
+func (s *Store) Lesson(ctx context.Context, id string) (pool.Lesson, error) {
+	var r lessonRecord
+	found, err := s.get(ctx, lessonPK(id), lessonSK, &r)
+	if err != nil {
+		return pool.Lesson{}, fmt.Errorf("get lesson %s: %w", id, err)
+	}
+	if !found {
+		return pool.Lesson{}, pool.NotFoundf("lesson_not_found", "there is no lesson %q", id)
+	}
+	return r.lesson()
+}
+
+func decodeLesson(item map[string]types.AttributeValue) (pool.Lesson, error) {
+	var r lessonRecord
+	if err := attributevalue.UnmarshalMap(item, &r); err != nil {
+		return pool.Lesson{}, fmt.Errorf("decode lesson: %w", err)
+	}
+	return r.lesson()
+}
+
+// PutLesson writes l whole and returns it with its new Version.
+//
+// A lesson with Version 0 is created, unless its id is taken (lesson_exists).
+// Otherwise the write is conditional on the stored Version still being
+// l.Version (pool.ErrLessonChanged), and a lesson that holds an account moves
+// its hold's expected end along in the same transaction.
+func (s *Store) PutLesson(ctx context.Context, l pool.Lesson) (pool.Lesson, error) {
+	prev := l.Version
+	l.Version++
+	cond := eq("version", prev)
+	if prev == 0 {
+		cond = expression.AttributeNotExists(expression.Name(attrPK))
+	}
+	put, err := s.put(newLessonRecord(l), &cond)
+	if err != nil {
+		return pool.Lesson{}, err
+	}
+	items := []types.TransactWriteItem{{Put: put}}
+	if l.Holding() {
+		items = append(items, types.TransactWriteItem{Update: s.update(key(poolPK(s.pool), holdSK(l.AccountID, l.ID)),
+			expression.Set(expression.Name("lesson_end"), expression.Value(formatTime(l.End))),
+			eq("token", l.HoldToken))})
+	}
+	err = s.transact(ctx, items...)
+	if failed, ok := failedConditions(err); ok && slices.Contains(failed, true) {
+		if prev == 0 {
+			return pool.Lesson{}, pool.Conflictf("lesson_exists", "a lesson with id %q already exists", l.ID)
+		}
+		return pool.Lesson{}, pool.ErrLessonChanged
+	}
+	if err != nil {
+		return pool.Lesson{}, fmt.Errorf("put lesson %s: %w", l.ID, err)
+	}
+	return l, nil
+}
+
+// Lessons returns the lessons that overlap [q.From, q.To), sorted by start,
+// read from the index that fits the query (teacher, group, or month of start).
+// The reads grow with the range and the lessons in it, never with the table.
+// Index reads are eventually consistent.
+func (s *Store) Lessons(ctx context.Context, q pool.LessonQuery) ([]pool.Lesson, error) {
+	// A lesson that overlaps the range started at most MaxLessonDuration before it.
+	from := q.From.Add(-pool.MaxLessonDuration)
+	between := func(pkName, pk, skName string) expression.KeyConditionBuilder {
+		return expression.Key(pkName).Equal(expression.Value(pk)).
+			And(expression.Key(skName).Between(expression.Value(formatTime(from)), expression.Value(formatTime(q.To))))
+	}
+	var queries []*dynamodb.QueryInput
+	add := func(index string, kc expression.KeyConditionBuilder) {
+		e := expr(expression.NewBuilder().WithKeyCondition(kc))
+		queries = append(queries, &dynamodb.QueryInput{
+			TableName: &s.table, IndexName: aws.String(index),
+			KeyConditionExpression: e.KeyCondition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
+		})
+	}
+	switch {
+	case q.TeacherID != "":
+		add(indexByTeacher, between("gsi2pk", "TEACHER#"+q.TeacherID, "gsi2sk"))
+	case q.GroupID != "":
+		add(indexByGroup, between("gsi3pk", "GROUP#"+q.GroupID, "gsi3sk"))
+	default:
+		for m := monthOf(from); m.Before(q.To); m = m.AddDate(0, 1, 0) {
+			add(indexByDate, between("gsi1pk", lessonMonthPK(m), "gsi1sk"))
+		}
+	}
+
+	results := make([][]map[string]types.AttributeValue, len(queries))
+	errs := make([]error, len(queries))
+	var wg sync.WaitGroup
+	for i, in := range queries {
+		wg.Go(func() { results[i], errs[i] = s.query(ctx, in) })
+	}
+	wg.Wait()
+
+	var lessons []pool.Lesson
+	for i := range queries {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("query lessons: %w", errs[i])
+		}
+		for _, item := range results[i] {
+			l, err := decodeLesson(item)
+			if err != nil {
+				return nil, err
+			}
+			if l.End.After(q.From) && l.Start.Before(q.To) && (q.GroupID == "" || l.GroupID == q.GroupID) {
+				lessons = append(lessons, l)
+			}
+		}
+	}
+	slices.SortFunc(lessons, func(a, b pool.Lesson) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return lessons, nil
+}
+
+func monthOf(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}

@@ -1,0 +1,214 @@
+package dynamo
+
+import (
+	"fmt"
+	"time"
+
+	"zoompool/internal/pool"
+)
+
+// Key layout (one table, string keys pk/sk):
+//
+//	account          pk=POOL#<pool>     sk=ACCOUNT#<id>
+//	hold             pk=POOL#<pool>     sk=ACCOUNT#<id>#HOLD#<lesson>
+//	lesson           pk=LESSON#<id>     sk=LESSON
+//	meeting lookup   pk=MEETING#<id>    sk=MEETING
+//
+// Accounts and their holds share a partition, so one consistent Query reads the
+// whole pool. Lessons carry three GSI keys: by-date (month of start, then start),
+// by-teacher and by-group (then start).
+const (
+	attrPK = "pk"
+	attrSK = "sk"
+
+	indexByDate    = "by-date"
+	indexByTeacher = "by-teacher"
+	indexByGroup   = "by-group"
+
+	typeAccount = "account"
+	typeHold    = "hold"
+	typeLesson  = "lesson"
+	typeMeeting = "meeting"
+
+	lessonSK  = "LESSON"
+	meetingSK = "MEETING"
+)
+
+func poolPK(poolID string) string              { return "POOL#" + poolID }
+func accountSK(id string) string               { return "ACCOUNT#" + id }
+func holdSK(accountID, lessonID string) string { return accountSK(accountID) + "#HOLD#" + lessonID }
+func lessonPK(id string) string                { return "LESSON#" + id }
+func meetingPK(id string) string               { return "MEETING#" + id }
+
+// timeLayout is fixed-width UTC, so stored times sort as strings.
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse(timeLayout, s)
+}
+
+type accountRecord struct {
+	PK             string `dynamodbav:"pk"`
+	SK             string `dynamodbav:"sk"`
+	Type           string `dynamodbav:"type"`
+	ID             string `dynamodbav:"id"`
+	Name           string `dynamodbav:"name"`
+	ZoomUserID     string `dynamodbav:"zoom_user_id"`
+	CredentialsRef string `dynamodbav:"credentials_ref,omitempty"`
+	Capacity       int    `dynamodbav:"capacity"`
+	Enabled        bool   `dynamodbav:"enabled"`
+	Active         int    `dynamodbav:"active"`
+	LastClaimedAt  string `dynamodbav:"last_claimed_at,omitempty"`
+}
+
+func newAccountRecord(poolID string, a pool.Account) accountRecord {
+	return accountRecord{
+		PK: poolPK(poolID), SK: accountSK(a.ID), Type: typeAccount,
+		ID: a.ID, Name: a.Name, ZoomUserID: a.ZoomUserID, CredentialsRef: a.CredentialsRef,
+		Capacity: a.Capacity, Enabled: a.Enabled, Active: a.Active, LastClaimedAt: formatTime(a.LastClaimedAt),
+	}
+}
+
+func (r accountRecord) account() (pool.Account, error) {
+	last, err := parseTime(r.LastClaimedAt)
+	if err != nil {
+		return pool.Account{}, fmt.Errorf("account %s: last_claimed_at: %w", r.ID, err)
+	}
+	return pool.Account{
+		ID: r.ID, Name: r.Name, ZoomUserID: r.ZoomUserID, CredentialsRef: r.CredentialsRef,
+		Capacity: r.Capacity, Enabled: r.Enabled, Active: r.Active, LastClaimedAt: last,
+	}, nil
+}
+
+type holdRecord struct {
+	PK         string `dynamodbav:"pk"`
+	SK         string `dynamodbav:"sk"`
+	Type       string `dynamodbav:"type"`
+	AccountID  string `dynamodbav:"account_id"`
+	LessonID   string `dynamodbav:"lesson_id"`
+	Token      string `dynamodbav:"token"`
+	State      string `dynamodbav:"state"`
+	MeetingID  string `dynamodbav:"meeting_id,omitempty"`
+	ClaimedAt  string `dynamodbav:"claimed_at"`
+	LeaseUntil string `dynamodbav:"lease_until,omitempty"`
+	LessonEnd  string `dynamodbav:"lesson_end"`
+}
+
+func (r holdRecord) hold() (pool.Hold, error) {
+	var h pool.Hold
+	var errs [3]error
+	h.ClaimedAt, errs[0] = parseTime(r.ClaimedAt)
+	h.LeaseUntil, errs[1] = parseTime(r.LeaseUntil)
+	h.LessonEnd, errs[2] = parseTime(r.LessonEnd)
+	for _, err := range errs {
+		if err != nil {
+			return pool.Hold{}, fmt.Errorf("hold %s/%s: %w", r.AccountID, r.LessonID, err)
+		}
+	}
+	h.AccountID, h.LessonID, h.Token = r.AccountID, r.LessonID, r.Token
+	h.State, h.MeetingID = pool.HoldState(r.State), r.MeetingID
+	return h, nil
+}
+
+type lessonRecord struct {
+	PK        string `dynamodbav:"pk"`
+	SK        string `dynamodbav:"sk"`
+	Type      string `dynamodbav:"type"`
+	ID        string `dynamodbav:"id"`
+	Title     string `dynamodbav:"title"`
+	TeacherID string `dynamodbav:"teacher_id"`
+	GroupID   string `dynamodbav:"group_id"`
+	Start     string `dynamodbav:"start"`
+	End       string `dynamodbav:"end"`
+	Topics    string `dynamodbav:"topics,omitempty"`
+	Status    string `dynamodbav:"status"`
+	Version   int    `dynamodbav:"version"`
+
+	AccountID   string `dynamodbav:"account_id,omitempty"`
+	AccountName string `dynamodbav:"account_name,omitempty"`
+	HoldToken   string `dynamodbav:"hold_token,omitempty"`
+	LeaseUntil  string `dynamodbav:"lease_until,omitempty"`
+	MeetingID   string `dynamodbav:"meeting_id,omitempty"`
+	StartURL    string `dynamodbav:"start_url,omitempty"`
+	JoinURL     string `dynamodbav:"join_url,omitempty"`
+	Password    string `dynamodbav:"password,omitempty"`
+	EndedAt     string `dynamodbav:"ended_at,omitempty"`
+
+	RecurringID    string `dynamodbav:"recurring_id,omitempty"`
+	OccurrenceDate string `dynamodbav:"occurrence_date,omitempty"`
+
+	// GSI keys, derived from the fields above on every write.
+	ByDatePK    string `dynamodbav:"gsi1pk"`
+	ByDateSK    string `dynamodbav:"gsi1sk"`
+	ByTeacherPK string `dynamodbav:"gsi2pk"`
+	ByTeacherSK string `dynamodbav:"gsi2sk"`
+	ByGroupPK   string `dynamodbav:"gsi3pk"`
+	ByGroupSK   string `dynamodbav:"gsi3sk"`
+}
+
+// lessonMonthPK is the by-date partition of lessons starting in t's UTC month.
+func lessonMonthPK(t time.Time) string { return "LESSONS#" + t.UTC().Format("2006-01") }
+
+func newLessonRecord(l pool.Lesson) lessonRecord {
+	r := lessonRecord{
+		PK: lessonPK(l.ID), SK: lessonSK, Type: typeLesson,
+		ID: l.ID, Title: l.Title, TeacherID: l.TeacherID, GroupID: l.GroupID,
+		Start: formatTime(l.Start), End: formatTime(l.End), Topics: l.Topics,
+		Status: string(l.Status), Version: l.Version,
+		AccountID: l.AccountID, AccountName: l.AccountName, HoldToken: l.HoldToken,
+		LeaseUntil: formatTime(l.LeaseUntil), EndedAt: formatTime(l.EndedAt),
+		RecurringID: l.RecurringID, OccurrenceDate: l.OccurrenceDate,
+	}
+	if m := l.Meeting; m != nil {
+		r.MeetingID, r.StartURL, r.JoinURL, r.Password = m.ID, m.StartURL, m.JoinURL, m.Password
+	}
+	byStart := r.Start + "#" + l.ID
+	r.ByDatePK, r.ByDateSK = lessonMonthPK(l.Start), byStart
+	r.ByTeacherPK, r.ByTeacherSK = "TEACHER#"+l.TeacherID, byStart
+	r.ByGroupPK, r.ByGroupSK = "GROUP#"+l.GroupID, byStart
+	return r
+}
+
+func (r lessonRecord) lesson() (pool.Lesson, error) {
+	l := pool.Lesson{
+		ID: r.ID, Title: r.Title, TeacherID: r.TeacherID, GroupID: r.GroupID, Topics: r.Topics,
+		Status: pool.LessonStatus(r.Status), Version: r.Version,
+		AccountID: r.AccountID, AccountName: r.AccountName, HoldToken: r.HoldToken,
+		RecurringID: r.RecurringID, OccurrenceDate: r.OccurrenceDate,
+	}
+	var errs [4]error
+	l.Start, errs[0] = parseTime(r.Start)
+	l.End, errs[1] = parseTime(r.End)
+	l.LeaseUntil, errs[2] = parseTime(r.LeaseUntil)
+	l.EndedAt, errs[3] = parseTime(r.EndedAt)
+	for _, err := range errs {
+		if err != nil {
+			return pool.Lesson{}, fmt.Errorf("lesson %s: %w", r.ID, err)
+		}
+	}
+	if r.MeetingID != "" {
+		l.Meeting = &pool.Meeting{ID: r.MeetingID, StartURL: r.StartURL, JoinURL: r.JoinURL, Password: r.Password}
+	}
+	return l, nil
+}
+
+type meetingRecord struct {
+	PK        string `dynamodbav:"pk"`
+	SK        string `dynamodbav:"sk"`
+	Type      string `dynamodbav:"type"`
+	MeetingID string `dynamodbav:"meeting_id"`
+	LessonID  string `dynamodbav:"lesson_id"`
+	AccountID string `dynamodbav:"account_id"`
+	Token     string `dynamodbav:"token"`
+	CreatedAt string `dynamodbav:"created_at"`
+}

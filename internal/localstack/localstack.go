@@ -1,0 +1,257 @@
+// Package localstack stands in for AWS when Zoom Pool runs locally or under
+// test. Its DynamoDB is the embedded minidyn engine served over HTTP on
+// loopback, or the endpoint named by DYNAMODB_ENDPOINT (DynamoDB Local, or AWS
+// itself); either way the real AWS SDK client talks to it over HTTP, and tables
+// are created from the definition in template.yaml. Its Gateway routes
+// template.yaml's HTTP routes to the functions' handlers, as API Gateway does.
+package localstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	miniserver "github.com/truora/minidyn/server"
+
+	"zoompool"
+	"zoompool/internal/dynamo"
+	"zoompool/internal/sam"
+)
+
+// Options configures Start.
+type Options struct {
+	// Endpoint, when set, is used instead of starting the embedded engine.
+	Endpoint string
+	// Addr is where the embedded engine listens; a free loopback port when empty.
+	Addr string
+}
+
+// Engine is a running DynamoDB endpoint.
+type Engine struct {
+	// Endpoint is the engine's URL.
+	Endpoint string
+	// Embedded is the in-process engine, or nil for an external endpoint.
+	Embedded *miniserver.Server
+
+	server   *http.Server
+	requests *counter
+}
+
+// Start starts the embedded engine, or connects to opts.Endpoint.
+func Start(opts Options) (*Engine, error) {
+	e := &Engine{Endpoint: opts.Endpoint, requests: newCounter(http.DefaultTransport)}
+	if e.Endpoint != "" {
+		return e, nil
+	}
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("start embedded DynamoDB engine: %w", err)
+	}
+	e.Embedded = miniserver.NewServer()
+	e.server = &http.Server{Handler: e.Embedded, ReadHeaderTimeout: 10 * time.Second}
+	e.Endpoint = "http://" + ln.Addr().String()
+	go func() { _ = e.server.Serve(ln) }()
+	return e, nil
+}
+
+// Close stops the embedded engine (its data is lost).
+func (e *Engine) Close() error {
+	if e.server == nil {
+		return nil
+	}
+	return e.server.Close()
+}
+
+// Client returns an SDK client for the engine. Its requests are counted (see
+// Requests), and it retries faults with short backoffs so fault tests run fast.
+func (e *Engine) Client(ctx context.Context) (*dynamodb.Client, error) {
+	return dynamo.NewClient(ctx, e.Endpoint, func(o *dynamodb.Options) {
+		o.HTTPClient = &http.Client{Transport: e.requests}
+		o.Retryer = retry.AddWithMaxBackoffDelay(retry.NewStandard(), 20*time.Millisecond)
+		if e.Embedded != nil {
+			// The embedded engine sends no X-Amz-Crc32 header to check.
+			o.DisableValidateResponseChecksum = true
+		}
+	})
+}
+
+// Requests returns how many requests of each operation (GetItem, Query, ...)
+// the engine's clients sent since the last ResetRequests, retries included.
+func (e *Engine) Requests() map[string]int { return e.requests.snapshot() }
+
+// ResetRequests zeroes the request counts.
+func (e *Engine) ResetRequests() { e.requests.reset() }
+
+// Fail makes every request fail with an internal server error (on) or work
+// again (off): the embedded engine's own failure emulation, or, on an external
+// endpoint, the clients' transport.
+func (e *Engine) Fail(on bool) {
+	if e.Embedded != nil {
+		cond := miniserver.FailureConditionNone
+		if on {
+			cond = miniserver.FailureConditionInternalServerError
+		}
+		e.Embedded.EmulateFailure(cond)
+		return
+	}
+	e.requests.setFail(on)
+}
+
+// CreateTable creates a table named name with the key schema and indexes of
+// template.yaml's table, and waits until it is active. A table that exists
+// already is left as it is.
+func CreateTable(ctx context.Context, client *dynamodb.Client, name string) error {
+	tmpl, err := sam.Parse(zoompool.Template)
+	if err != nil {
+		return err
+	}
+	in := TableInput(tmpl.Table, name)
+	out, err := client.CreateTable(ctx, in)
+	if _, exists := errors.AsType[*types.ResourceInUseException](err); exists {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create table %s: %w", name, err)
+	}
+	// AWS creates tables asynchronously; DynamoDB Local and the embedded
+	// engine are done at once (the embedded one reports no status at all).
+	desc := out.TableDescription
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	for !active(desc) {
+		if err := sleep(ctx, time.Second); err != nil {
+			return fmt.Errorf("wait for table %s to become active: %w", name, err)
+		}
+		d, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name})
+		if err != nil {
+			return fmt.Errorf("describe table %s: %w", name, err)
+		}
+		desc = d.Table
+	}
+	return nil
+}
+
+func active(d *types.TableDescription) bool {
+	if d == nil {
+		return true
+	}
+	if d.TableStatus != "" && d.TableStatus != types.TableStatusActive {
+		return false
+	}
+	for _, ix := range d.GlobalSecondaryIndexes {
+		if ix.IndexStatus != "" && ix.IndexStatus != types.IndexStatusActive {
+			return false
+		}
+	}
+	return true
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// TableInput turns the template's table into a CreateTable request.
+func TableInput(t sam.Table, name string) *dynamodb.CreateTableInput {
+	keys := func(ks []sam.KeyElement) []types.KeySchemaElement {
+		out := make([]types.KeySchemaElement, len(ks))
+		for i, k := range ks {
+			out[i] = types.KeySchemaElement{AttributeName: aws.String(k.AttributeName), KeyType: types.KeyType(k.KeyType)}
+		}
+		return out
+	}
+	in := &dynamodb.CreateTableInput{
+		TableName:   aws.String(name),
+		BillingMode: types.BillingMode(t.BillingMode),
+		KeySchema:   keys(t.KeySchema),
+	}
+	for _, a := range t.AttributeDefinitions {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
+			AttributeName: aws.String(a.AttributeName), AttributeType: types.ScalarAttributeType(a.AttributeType)})
+	}
+	for _, ix := range t.GlobalSecondaryIndexes {
+		p := &types.Projection{ProjectionType: types.ProjectionType(ix.Projection.ProjectionType)}
+		if len(ix.Projection.NonKeyAttributes) > 0 {
+			p.NonKeyAttributes = ix.Projection.NonKeyAttributes
+		}
+		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, types.GlobalSecondaryIndex{
+			IndexName: aws.String(ix.IndexName), KeySchema: keys(ix.KeySchema), Projection: p})
+	}
+	return in
+}
+
+// DeleteTable deletes a table created for a test.
+func DeleteTable(ctx context.Context, client *dynamodb.Client, name string) error {
+	_, err := client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: &name})
+	return err
+}
+
+// counter is an http.RoundTripper that counts DynamoDB operations and can fail them.
+type counter struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	ops  map[string]int
+	fail bool
+}
+
+func newCounter(next http.RoundTripper) *counter {
+	return &counter{next: next, ops: map[string]int{}}
+}
+
+func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
+	op := r.Header.Get("X-Amz-Target")
+	op = op[strings.LastIndexByte(op, '.')+1:]
+	c.mu.Lock()
+	c.ops[op]++
+	fail := c.fail
+	c.mu.Unlock()
+	if fail {
+		return &http.Response{
+			StatusCode: http.StatusInternalServerError, Request: r,
+			Header: http.Header{"Content-Type": {"application/x-amz-json-1.0"}},
+			Body:   http.NoBody,
+		}, nil
+	}
+	return c.next.RoundTrip(r)
+}
+
+func (c *counter) snapshot() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.ops))
+	for k, v := range c.ops {
+		out[k] = v
+	}
+	return out
+}
+
+func (c *counter) reset() {
+	c.mu.Lock()
+	c.ops = map[string]int{}
+	c.mu.Unlock()
+}
+
+func (c *counter) setFail(on bool) {
+	c.mu.Lock()
+	c.fail = on
+	c.mu.Unlock()
+}

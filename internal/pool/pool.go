@@ -1,0 +1,225 @@
+// Package pool is the domain of Zoom Pool: accounts lent out to lessons, the
+// holds that record each loan, and the rules for starting and releasing them.
+//
+// It imports no infrastructure. Storage (package dynamo) and Zoom (package zoom)
+// implement the interfaces declared here; package api maps its errors to HTTP.
+package pool
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"regexp"
+	"time"
+	"unicode/utf8"
+)
+
+// Account is a licensed Zoom user that the pool lends to lessons.
+type Account struct {
+	ID         string
+	Name       string
+	ZoomUserID string
+	// CredentialsRef names the secret (Secrets Manager or SSM) holding the Zoom
+	// credentials for this user. It is a name, never the secret itself.
+	CredentialsRef string
+	// Capacity is how many meetings the user may host at once: 1, or 2 on
+	// Business/Education licences.
+	Capacity int
+	Enabled  bool
+	// Active counts the account's holds. It changes in the same transaction as
+	// the hold items, so Active == len(Holds) whenever both are read together.
+	Active        int
+	LastClaimedAt time.Time
+	// Holds are the account's current loans, filled by reads of the pool.
+	Holds []Hold
+}
+
+// Free reports whether the account can take another lesson now.
+func (a Account) Free() bool { return a.Enabled && a.Active < a.Capacity }
+
+// HoldState is the phase of a hold.
+type HoldState string
+
+// Hold states.
+const (
+	// HoldClaiming: the account is reserved and the meeting is being created.
+	// A claiming hold carries a lease; past it the sweep reclaims the account.
+	HoldClaiming HoldState = "claiming"
+	// HoldLive: the meeting exists and the lesson is using the account.
+	HoldLive HoldState = "live"
+)
+
+// Hold records that one lesson uses one account.
+type Hold struct {
+	AccountID string
+	LessonID  string
+	// Token is random and unique per claim. Every write that changes or removes
+	// the hold is conditional on it, so a stale writer can never touch a newer claim.
+	Token      string
+	State      HoldState
+	MeetingID  string
+	ClaimedAt  time.Time
+	LeaseUntil time.Time // claiming holds only
+	LessonEnd  time.Time
+}
+
+// LessonStatus is where a lesson is in its life.
+type LessonStatus string
+
+// Lesson statuses.
+const (
+	StatusScheduled LessonStatus = "scheduled"
+	StatusStarting  LessonStatus = "starting"
+	StatusLive      LessonStatus = "live"
+	StatusEnded     LessonStatus = "ended"
+	StatusCancelled LessonStatus = "cancelled"
+)
+
+// Meeting is a Zoom meeting created for a lesson.
+type Meeting struct {
+	ID       string
+	StartURL string
+	JoinURL  string
+	Password string
+}
+
+// Lesson is one teaching session. Start and End are UTC instants.
+type Lesson struct {
+	ID        string
+	Title     string
+	TeacherID string
+	GroupID   string
+	Start     time.Time
+	End       time.Time
+	Topics    string
+	Status    LessonStatus
+
+	// Set while the lesson holds an account (starting or live), and kept
+	// afterwards (except HoldToken and LeaseUntil) as a record of what was used.
+	AccountID   string
+	AccountName string
+	HoldToken   string
+	LeaseUntil  time.Time
+	Meeting     *Meeting
+	EndedAt     time.Time
+
+	// Set when the lesson materialises an occurrence of a recurring lesson.
+	RecurringID    string
+	OccurrenceDate string
+
+	// Version increases with every write; updates that read-modify-write the
+	// lesson are conditional on it.
+	Version int
+}
+
+// MaxLessonDuration bounds a lesson, so range reads can look back a fixed span
+// for lessons that started before the range and still run into it.
+const MaxLessonDuration = 12 * time.Hour
+
+// Field limits.
+const (
+	maxIDLen    = 64
+	maxTitleLen = 200
+	maxTextLen  = 4000
+	maxNameLen  = 100
+	maxRefLen   = 512
+)
+
+var (
+	idPattern     = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	secretPattern = regexp.MustCompile(`^[A-Za-z0-9/_+=.@:-]+$`)
+)
+
+// ValidID reports whether s can be used as the id of an account, lesson or
+// person: 1 to 64 letters, digits, '-' or '_'.
+func ValidID(s string) bool {
+	return len(s) > 0 && len(s) <= maxIDLen && idPattern.MatchString(s)
+}
+
+// NewID returns a random id for a new record.
+func NewID() string { return randomHex(8) }
+
+// NewToken returns a random hold token.
+func NewToken() string { return randomHex(16) }
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b)
+}
+
+// Validate reports the first thing wrong with the account as an EINVALID error.
+func (a Account) Validate() error {
+	switch {
+	case !ValidID(a.ID):
+		return Invalidf("id must be 1 to %d letters, digits, '-' or '_'", maxIDLen)
+	case a.Name == "":
+		return Invalidf("name is required")
+	case utf8.RuneCountInString(a.Name) > maxNameLen:
+		return Invalidf("name must be at most %d characters", maxNameLen)
+	case a.ZoomUserID == "":
+		return Invalidf("zoom_user_id is required: the Zoom user's id or e-mail address")
+	case len(a.ZoomUserID) > maxNameLen*2:
+		return Invalidf("zoom_user_id must be at most %d characters", maxNameLen*2)
+	case a.Capacity < 1 || a.Capacity > 2:
+		return Invalidf("capacity must be 1, or 2 for Zoom users whose licence allows two concurrent meetings; got %d", a.Capacity)
+	case a.CredentialsRef != "" && (len(a.CredentialsRef) > maxRefLen || !secretPattern.MatchString(a.CredentialsRef)):
+		return Invalidf("credentials_ref must be the name or ARN of a secret (Secrets Manager or SSM), not the secret itself")
+	}
+	return nil
+}
+
+// Validate reports the first thing wrong with the lesson as an EINVALID error.
+func (l Lesson) Validate() error {
+	switch {
+	case !ValidID(l.ID):
+		return Invalidf("id must be 1 to %d letters, digits, '-' or '_'", maxIDLen)
+	case l.Title == "":
+		return Invalidf("title is required")
+	case utf8.RuneCountInString(l.Title) > maxTitleLen:
+		return Invalidf("title must be at most %d characters", maxTitleLen)
+	case !ValidID(l.TeacherID):
+		return Invalidf("teacher_id is required: 1 to %d letters, digits, '-' or '_'", maxIDLen)
+	case !ValidID(l.GroupID):
+		return Invalidf("group_id is required: 1 to %d letters, digits, '-' or '_'", maxIDLen)
+	case l.Start.IsZero() || l.End.IsZero():
+		return Invalidf("start_time and end_time are required")
+	case !l.End.After(l.Start):
+		return Invalidf("end_time (%s) must be after start_time (%s)", l.End.Format(time.RFC3339), l.Start.Format(time.RFC3339))
+	case l.End.Sub(l.Start) > MaxLessonDuration:
+		return Invalidf("a lesson lasts at most %d hours; end_time is %s after start_time", int(MaxLessonDuration.Hours()), l.End.Sub(l.Start))
+	case len(l.Topics) > maxTextLen:
+		return Invalidf("topics must be at most %d bytes", maxTextLen)
+	}
+	return nil
+}
+
+// Holding reports whether the lesson currently holds an account.
+func (l Lesson) Holding() bool { return l.HoldToken != "" }
+
+// MeetingRef is what the meeting lookup knows of a meeting: the lesson and the
+// hold (account and token) it was created for.
+type MeetingRef struct {
+	MeetingID string
+	LessonID  string
+	AccountID string
+	Token     string
+}
+
+// AccountPatch is an edit of an account's settings; nil fields stay as they are.
+type AccountPatch struct {
+	Name     *string
+	Capacity *int
+	Enabled  *bool
+}
+
+// Validate reports the first thing wrong with the patch as an EINVALID error.
+func (p AccountPatch) Validate() error {
+	a := Account{ID: "x", Name: "x", ZoomUserID: "x", Capacity: 1}
+	if p.Name != nil {
+		a.Name = *p.Name
+	}
+	if p.Capacity != nil {
+		a.Capacity = *p.Capacity
+	}
+	return a.Validate()
+}

@@ -1,0 +1,116 @@
+package pool_test
+
+import (
+	"testing"
+	"time"
+
+	"zoompool/internal/pool"
+)
+
+func ids(accounts []pool.Account) []string {
+	out := make([]string, len(accounts))
+	for i, a := range accounts {
+		out[i] = a.ID
+	}
+	return out
+}
+
+func TestCandidatesOrder(t *testing.T) {
+	t0 := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	accounts := []pool.Account{
+		{ID: "full", Capacity: 1, Active: 1, Enabled: true},
+		{ID: "off", Capacity: 2, Enabled: false},
+		{ID: "busy-half", Capacity: 2, Active: 1, Enabled: true, LastClaimedAt: t0},
+		{ID: "idle-recent", Capacity: 1, Enabled: true, LastClaimedAt: t0.Add(time.Hour)},
+		{ID: "idle-old", Capacity: 1, Enabled: true, LastClaimedAt: t0},
+	}
+	got := ids(pool.Candidates(accounts))
+	want := []string{"idle-old", "idle-recent", "busy-half"}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	}
+}
+
+func TestCandidatesBreakTiesAtRandom(t *testing.T) {
+	accounts := []pool.Account{
+		{ID: "a", Capacity: 1, Enabled: true},
+		{ID: "b", Capacity: 1, Enabled: true},
+		{ID: "c", Capacity: 1, Enabled: true},
+	}
+	first := map[string]int{}
+	for range 300 {
+		first[pool.Candidates(accounts)[0].ID]++
+	}
+	for _, id := range []string{"a", "b", "c"} {
+		if first[id] < 50 {
+			t.Errorf("account %s came first %d times in 300, want about 100: ties must spread claims", id, first[id])
+		}
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	hold := func(state pool.HoldState, end, lease time.Duration) pool.Hold {
+		h := pool.Hold{State: state, LessonEnd: now.Add(end)}
+		if lease != 0 {
+			h.LeaseUntil = now.Add(lease)
+		}
+		return h
+	}
+	for _, tc := range []struct {
+		name     string
+		accounts []pool.Account
+		want     time.Duration
+	}{
+		{"earliest lesson end", []pool.Account{
+			{Enabled: true, Holds: []pool.Hold{hold(pool.HoldLive, 40*time.Minute, 0)}},
+			{Enabled: true, Holds: []pool.Hold{hold(pool.HoldLive, 25*time.Minute+300*time.Millisecond, 0)}},
+		}, 25*time.Minute + time.Second},
+		{"a claim's lease ends first", []pool.Account{
+			{Enabled: true, Holds: []pool.Hold{hold(pool.HoldClaiming, time.Hour, 45*time.Second)}},
+		}, 45 * time.Second},
+		{"disabled accounts do not count", []pool.Account{
+			{Enabled: false, Holds: []pool.Hold{hold(pool.HoldLive, time.Minute, 0)}},
+			{Enabled: true, Holds: []pool.Hold{hold(pool.HoldLive, time.Hour, 0)}},
+		}, time.Hour},
+		{"overrunning lesson: at least a second", []pool.Account{
+			{Enabled: true, Holds: []pool.Hold{hold(pool.HoldLive, -5*time.Minute, 0)}},
+		}, time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := pool.RetryAfter(tc.accounts, now); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestStartable(t *testing.T) {
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	l := pool.Lesson{ID: "1", Start: now.Add(-time.Hour), End: now.Add(time.Hour)}
+	for _, tc := range []struct {
+		status pool.LessonStatus
+		end    time.Time
+		ok     bool
+	}{
+		{pool.StatusScheduled, l.End, true},
+		{pool.StatusEnded, l.End, true}, // the host ended the meeting by mistake
+		{pool.StatusScheduled, now, false},
+		{pool.StatusEnded, now.Add(-time.Minute), false},
+		{pool.StatusCancelled, l.End, false},
+	} {
+		l.Status, l.End = tc.status, tc.end
+		err := pool.Startable(l, now)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s lesson ending %s: got %v, want startable %v", tc.status, tc.end.Sub(now), err, tc.ok)
+		}
+		if err != nil && pool.ErrorKind(err) != pool.KindConflict {
+			t.Errorf("%s: error kind %v, want conflict", tc.status, pool.ErrorKind(err))
+		}
+	}
+}

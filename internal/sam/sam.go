@@ -1,0 +1,173 @@
+// Package sam reads what the local stack needs from the SAM template: the
+// functions with their HTTP routes and schedules, and the table definition.
+package sam
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Template is the part of a SAM template that the local stack uses.
+type Template struct {
+	Functions []Function
+	Table     Table
+}
+
+// Function is an AWS::Serverless::Function.
+type Function struct {
+	LogicalID string
+	// BuildMethod is Metadata.BuildMethod ("makefile" for every function here).
+	BuildMethod string
+	Routes      []Route
+	// Schedules are the expressions of its Schedule and ScheduleV2 events.
+	Schedules []string
+	// Environment is the function's own variables (Globals excluded); values
+	// that are intrinsic functions appear as the name they refer to.
+	Environment map[string]string
+}
+
+// Route is an HttpApi event: a method and a path such as /api/lessons/{id}.
+type Route struct {
+	Method string
+	Path   string
+}
+
+func (r Route) String() string { return r.Method + " " + r.Path }
+
+// Table is the AWS::DynamoDB::Table resource's key schema and indexes.
+type Table struct {
+	LogicalID              string
+	BillingMode            string
+	AttributeDefinitions   []AttributeDefinition
+	KeySchema              []KeyElement
+	GlobalSecondaryIndexes []Index
+	DeletionProtection     bool
+	PointInTimeRecovery    bool
+}
+
+// AttributeDefinition declares a key attribute's type.
+type AttributeDefinition struct {
+	AttributeName string `yaml:"AttributeName"`
+	AttributeType string `yaml:"AttributeType"`
+}
+
+// KeyElement is one element of a key schema.
+type KeyElement struct {
+	AttributeName string `yaml:"AttributeName"`
+	KeyType       string `yaml:"KeyType"`
+}
+
+// Index is a global secondary index.
+type Index struct {
+	IndexName  string       `yaml:"IndexName"`
+	KeySchema  []KeyElement `yaml:"KeySchema"`
+	Projection struct {
+		ProjectionType   string   `yaml:"ProjectionType"`
+		NonKeyAttributes []string `yaml:"NonKeyAttributes"`
+	} `yaml:"Projection"`
+}
+
+type document struct {
+	Resources map[string]struct {
+		Type     string `yaml:"Type"`
+		Metadata struct {
+			BuildMethod string `yaml:"BuildMethod"`
+		} `yaml:"Metadata"`
+		Properties yaml.Node `yaml:"Properties"`
+	} `yaml:"Resources"`
+}
+
+type functionProps struct {
+	Environment struct {
+		Variables map[string]string `yaml:"Variables"`
+	} `yaml:"Environment"`
+	Events map[string]struct {
+		Type       string `yaml:"Type"`
+		Properties struct {
+			Method             string `yaml:"Method"`
+			Path               string `yaml:"Path"`
+			Schedule           string `yaml:"Schedule"`
+			ScheduleExpression string `yaml:"ScheduleExpression"`
+		} `yaml:"Properties"`
+	} `yaml:"Events"`
+}
+
+type tableProps struct {
+	BillingMode                      string                `yaml:"BillingMode"`
+	DeletionProtectionEnabled        bool                  `yaml:"DeletionProtectionEnabled"`
+	AttributeDefinitions             []AttributeDefinition `yaml:"AttributeDefinitions"`
+	KeySchema                        []KeyElement          `yaml:"KeySchema"`
+	GlobalSecondaryIndexes           []Index               `yaml:"GlobalSecondaryIndexes"`
+	PointInTimeRecoverySpecification struct {
+		PointInTimeRecoveryEnabled bool `yaml:"PointInTimeRecoveryEnabled"`
+	} `yaml:"PointInTimeRecoverySpecification"`
+}
+
+// Parse reads a SAM template. It expects exactly one DynamoDB table.
+func Parse(data []byte) (Template, error) {
+	var doc document
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return Template{}, fmt.Errorf("parse template: %w", err)
+	}
+	var t Template
+	tables := 0
+	for _, id := range sortedKeys(doc.Resources) {
+		res := doc.Resources[id]
+		switch res.Type {
+		case "AWS::Serverless::Function":
+			var p functionProps
+			if err := res.Properties.Decode(&p); err != nil {
+				return Template{}, fmt.Errorf("function %s: %w", id, err)
+			}
+			f := Function{LogicalID: id, BuildMethod: res.Metadata.BuildMethod, Environment: p.Environment.Variables}
+			for _, name := range sortedKeys(p.Events) {
+				ev := p.Events[name]
+				switch ev.Type {
+				case "HttpApi":
+					f.Routes = append(f.Routes, Route{Method: strings.ToUpper(ev.Properties.Method), Path: ev.Properties.Path})
+				case "Schedule", "ScheduleV2":
+					f.Schedules = append(f.Schedules, ev.Properties.Schedule+ev.Properties.ScheduleExpression)
+				}
+			}
+			t.Functions = append(t.Functions, f)
+		case "AWS::DynamoDB::Table":
+			tables++
+			var p tableProps
+			if err := res.Properties.Decode(&p); err != nil {
+				return Template{}, fmt.Errorf("table %s: %w", id, err)
+			}
+			t.Table = Table{
+				LogicalID: id, BillingMode: p.BillingMode,
+				AttributeDefinitions: p.AttributeDefinitions, KeySchema: p.KeySchema,
+				GlobalSecondaryIndexes: p.GlobalSecondaryIndexes,
+				DeletionProtection:     p.DeletionProtectionEnabled,
+				PointInTimeRecovery:    p.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled,
+			}
+		}
+	}
+	if tables != 1 {
+		return Template{}, fmt.Errorf("template declares %d DynamoDB tables, want 1", tables)
+	}
+	return t, nil
+}
+
+// Function returns the function with the given logical id.
+func (t Template) Function(logicalID string) (Function, bool) {
+	i := slices.IndexFunc(t.Functions, func(f Function) bool { return f.LogicalID == logicalID })
+	if i < 0 {
+		return Function{}, false
+	}
+	return t.Functions[i], true
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

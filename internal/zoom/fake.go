@@ -1,0 +1,134 @@
+// Package zoom talks to Zoom on behalf of the pool. Fake stands in for Zoom
+// locally and in tests; it answers like Zoom's meeting API does.
+package zoom
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"math/big"
+	"sync"
+	"time"
+
+	"zoompool/internal/pool"
+)
+
+// Fake creates meetings without calling Zoom. Ids, URLs and passwords are
+// shaped like Zoom's: an 11-digit id, zak= in the start URL, pwd= in the join URL
+// and a 6-character password. It is safe for concurrent use.
+type Fake struct {
+	// Delay, when set, is how long each call takes (it returns early if the
+	// context ends).
+	Delay time.Duration
+	// Hook, when set, runs at the start of every CreateMeeting; an error it
+	// returns is CreateMeeting's error. Tests use it to fail Zoom or to act
+	// between a claim and its commit.
+	Hook func(ctx context.Context, a pool.Account, l pool.Lesson) error
+
+	mu       sync.Mutex
+	meetings map[string]FakeMeeting
+	created  int
+}
+
+// FakeMeeting is a meeting the fake holds.
+type FakeMeeting struct {
+	pool.Meeting
+	AccountID string
+	LessonID  string
+	Topic     string
+}
+
+var _ pool.Zoom = (*Fake)(nil)
+
+// CreateMeeting implements pool.Zoom.
+func (f *Fake) CreateMeeting(ctx context.Context, a pool.Account, l pool.Lesson) (pool.Meeting, error) {
+	if f.Hook != nil {
+		if err := f.Hook(ctx, a, l); err != nil {
+			return pool.Meeting{}, err
+		}
+	}
+	if err := f.wait(ctx); err != nil {
+		return pool.Meeting{}, err
+	}
+	id := "8" + digits(10)
+	m := pool.Meeting{
+		ID:       id,
+		StartURL: fmt.Sprintf("https://zoom.us/s/%s?zak=%s", id, text(40)),
+		JoinURL:  fmt.Sprintf("https://zoom.us/j/%s?pwd=%s", id, text(32)),
+		Password: text(6),
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.meetings == nil {
+		f.meetings = map[string]FakeMeeting{}
+	}
+	f.meetings[id] = FakeMeeting{Meeting: m, AccountID: a.ID, LessonID: l.ID, Topic: l.Title}
+	f.created++
+	return m, nil
+}
+
+// DeleteMeeting implements pool.Zoom.
+func (f *Fake) DeleteMeeting(ctx context.Context, a pool.Account, meetingID string) error {
+	if err := f.wait(ctx); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.meetings[meetingID]; !ok {
+		return fmt.Errorf("zoom: meeting %s does not exist", meetingID)
+	}
+	delete(f.meetings, meetingID)
+	return nil
+}
+
+// Created is how many meetings the fake has created.
+func (f *Fake) Created() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.created
+}
+
+// Meetings returns the meetings that exist (created and not deleted).
+func (f *Fake) Meetings() []FakeMeeting {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]FakeMeeting, 0, len(f.meetings))
+	for _, m := range f.meetings {
+		out = append(out, m)
+	}
+	return out
+}
+
+func (f *Fake) wait(ctx context.Context) error {
+	if f.Delay <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(f.Delay)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func digits(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		d, _ := rand.Int(rand.Reader, big.NewInt(10))
+		b[i] = byte('0' + d.Int64())
+	}
+	return string(b)
+}
+
+const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+
+func text(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		d, _ := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
+		b[i] = alphabet[d.Int64()]
+	}
+	return string(b)
+}
