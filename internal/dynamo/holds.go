@@ -124,7 +124,8 @@ func (s *Store) Commit(ctx context.Context, c pool.Claim, m pool.Meeting) error 
 		eq("hold_token", c.Token))
 	lookup, err := s.put(meetingRecord{
 		PK: meetingPK(m.ID), SK: meetingSK, Type: typeMeeting,
-		MeetingID: m.ID, LessonID: c.Lesson.ID, AccountID: c.Account.ID, Token: c.Token, CreatedAt: formatTime(c.At),
+		MeetingID: m.ID, LessonID: c.Lesson.ID, AccountID: c.Account.ID, AccountName: c.Account.Name,
+		Token: c.Token, CreatedAt: formatTime(c.At),
 	}, ptr(expression.AttributeNotExists(expression.Name(attrPK))))
 	if err != nil {
 		return err
@@ -149,6 +150,10 @@ func (s *Store) Release(ctx context.Context, r pool.Release) error {
 	holdCond := eq("token", r.Token)
 	if r.OnlyClaiming {
 		holdCond = holdCond.And(eq("state", pool.HoldClaiming))
+	}
+	if !r.EndedBy.IsZero() {
+		// Stored times are fixed-width UTC, so they compare as strings.
+		holdCond = holdCond.And(expression.Name("lesson_end").LessThanEqual(expression.Value(formatTime(r.EndedBy))))
 	}
 	he := expr(expression.NewBuilder().WithCondition(holdCond))
 	items := []types.TransactWriteItem{
@@ -202,7 +207,8 @@ func (s *Store) MeetingLookup(ctx context.Context, meetingID string) (pool.Meeti
 	if !found {
 		return pool.MeetingRef{}, pool.NotFoundf("meeting_not_found", "no lesson has meeting %s", meetingID)
 	}
-	return pool.MeetingRef{MeetingID: r.MeetingID, LessonID: r.LessonID, AccountID: r.AccountID, Token: r.Token}, nil
+	return pool.MeetingRef{MeetingID: r.MeetingID, LessonID: r.LessonID, AccountID: r.AccountID,
+		AccountName: r.AccountName, Token: r.Token}, nil
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -30,6 +30,49 @@ func (s *Store) Lesson(ctx context.Context, id string) (pool.Lesson, error) {
 	return r.lesson()
 }
 
+// maxBatchGet is the most keys one BatchGetItem may ask for.
+const maxBatchGet = 100
+
+// LessonsByID reads the lessons with the given ids consistently, up to 100
+// per BatchGetItem. Ids without a lesson are absent from the result.
+func (s *Store) LessonsByID(ctx context.Context, ids []string) (map[string]pool.Lesson, error) {
+	ids = slices.Compact(slices.Sorted(slices.Values(ids))) // a batch must not repeat a key
+	lessons := make(map[string]pool.Lesson, len(ids))
+	for chunk := range slices.Chunk(ids, maxBatchGet) {
+		keys := make([]map[string]types.AttributeValue, len(chunk))
+		for i, id := range chunk {
+			keys[i] = key(lessonPK(id), lessonSK)
+		}
+		request := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
+		for attempt := 0; len(request) > 0; attempt++ {
+			if attempt > 0 {
+				// DynamoDB left keys unprocessed (throttling): back off, then ask for those.
+				if attempt > 5 {
+					return nil, fmt.Errorf("read %d lessons: keys still unprocessed after %d attempts", len(ids), attempt)
+				}
+				select {
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				case <-time.After(time.Duration(attempt*attempt) * 25 * time.Millisecond):
+				}
+			}
+			out, err := s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: request})
+			if err != nil {
+				return nil, fmt.Errorf("read %d lessons: %w", len(ids), err)
+			}
+			for _, item := range out.Responses[s.table] {
+				l, err := decodeLesson(item)
+				if err != nil {
+					return nil, err
+				}
+				lessons[l.ID] = l
+			}
+			request = out.UnprocessedKeys
+		}
+	}
+	return lessons, nil
+}
+
 func decodeLesson(item map[string]types.AttributeValue) (pool.Lesson, error) {
 	var r lessonRecord
 	if err := attributevalue.UnmarshalMap(item, &r); err != nil {

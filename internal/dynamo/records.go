@@ -209,6 +209,8 @@ type meetingRecord struct {
 	MeetingID string `dynamodbav:"meeting_id"`
 	LessonID  string `dynamodbav:"lesson_id"`
 	AccountID string `dynamodbav:"account_id"`
-	Token     string `dynamodbav:"token"`
-	CreatedAt string `dynamodbav:"created_at"`
+	// AccountName lets a release name the account without reading it.
+	AccountName string `dynamodbav:"account_name,omitempty"`
+	Token       string `dynamodbav:"token"`
+	CreatedAt   string `dynamodbav:"created_at"`
 }

@@ -3,6 +3,8 @@ package dynamo_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -190,6 +192,56 @@ func TestAccountCapacityAndDeletionRespectHolds(t *testing.T) {
 	}
 	if err := env.Store.DeleteAccount(ctx, "nope"); pool.ErrorKind(err) != pool.KindNotFound {
 		t.Errorf("deleting a missing account: got %v, want not found", err)
+	}
+	pooltest.CheckInvariants(t, env.Store, ids...)
+}
+
+func TestLessonsByIDReadsInBatchesOfAHundred(t *testing.T) {
+	env := pooltest.New(t)
+	now := time.Now()
+	var ids []string
+	for i := range 150 {
+		id := fmt.Sprintf("L%03d", i)
+		env.AddLesson(t, id, now, now.Add(time.Hour))
+		ids = append(ids, id)
+	}
+	ask := append(slices.Clone(ids), "missing", ids[0]) // a missing id, and one asked twice
+
+	env.Engine.ResetRequests()
+	got, err := env.Store.LessonsByID(ctx, ask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := env.Engine.Requests()["BatchGetItem"]; n != 2 {
+		t.Errorf("reading %d lessons took %d BatchGetItem requests, want 2", len(ids), n)
+	}
+	if len(got) != len(ids) {
+		t.Errorf("got %d lessons, want %d", len(got), len(ids))
+	}
+	for _, id := range ids {
+		if got[id].ID != id || got[id].Title != "Lesson "+id {
+			t.Errorf("lesson %s read as %+v", id, got[id])
+		}
+	}
+	if _, ok := got["missing"]; ok {
+		t.Error("a missing lesson is in the result")
+	}
+}
+
+func TestReleaseEndedByKeepsALessonThatEndsLater(t *testing.T) {
+	env := pooltest.New(t)
+	env.AddAccounts(t, 1)
+	ids := env.AddLessons(t, 1) // ends in an hour
+	c := claim(t, env, "1", ids[0])
+	err := env.Store.Release(ctx, pool.Release{AccountID: "1", LessonID: ids[0], Token: c.Token,
+		LessonStatus: pool.StatusEnded, EndedAt: time.Now(), EndedBy: time.Now()})
+	if !errors.Is(err, pool.ErrHoldLost) {
+		t.Fatalf("release of a lesson ending after EndedBy: got %v, want ErrHoldLost", err)
+	}
+	err = env.Store.Release(ctx, pool.Release{AccountID: "1", LessonID: ids[0], Token: c.Token,
+		LessonStatus: pool.StatusEnded, EndedAt: time.Now(), EndedBy: time.Now().Add(2 * time.Hour)})
+	if err != nil {
+		t.Fatalf("release of a lesson ending before EndedBy: %v", err)
 	}
 	pooltest.CheckInvariants(t, env.Store, ids...)
 }

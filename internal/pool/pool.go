@@ -202,7 +202,10 @@ type MeetingRef struct {
 	MeetingID string
 	LessonID  string
 	AccountID string
-	Token     string
+	// AccountName is the account's name when the meeting was created, so that
+	// a release can name the account without reading it.
+	AccountName string
+	Token       string
 }
 
 // AccountPatch is an edit of an account's settings; nil fields stay as they are.

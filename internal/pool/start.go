@@ -26,8 +26,9 @@ type Store interface {
 	Commit(ctx context.Context, c Claim, m Meeting) error
 	// Release removes a hold, fenced by its token, and updates the account and
 	// (optionally) the lesson in the same transaction. It returns ErrHoldLost
-	// when no such hold exists, and ErrLessonChanged when r.LessonStatus is set
-	// but the lesson no longer points to the hold.
+	// when no such hold exists (or it fails r's OnlyClaiming or EndedBy), and
+	// ErrLessonChanged when r.LessonStatus is set but the lesson no longer
+	// points to the hold.
 	Release(ctx context.Context, r Release) error
 }
 
@@ -59,6 +60,9 @@ type Release struct {
 	LessonStatus LessonStatus
 	// EndedAt is recorded on the lesson with StatusEnded.
 	EndedAt time.Time
+	// EndedBy, when set, limits the release to a hold whose lesson is expected
+	// to end by then, so that a lesson extended meanwhile keeps its account.
+	EndedBy time.Time
 }
 
 // Service starts lessons. The zero value is not usable; set Store and Zoom.
@@ -84,16 +88,21 @@ type Service struct {
 	Log *slog.Logger
 }
 
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
+func (s *Service) now() time.Time    { return clock(s.Now) }
+func (s *Service) log() *slog.Logger { return logger(s.Log) }
+
+// clock reads now, or time.Now when now is nil.
+func clock(now func() time.Time) time.Time {
+	if now != nil {
+		return now()
 	}
 	return time.Now()
 }
 
-func (s *Service) log() *slog.Logger {
-	if s.Log != nil {
-		return s.Log
+// logger is log, or slog.Default when log is nil.
+func logger(log *slog.Logger) *slog.Logger {
+	if log != nil {
+		return log
 	}
 	return slog.Default()
 }
