@@ -128,6 +128,8 @@ func statusOf(err error) int {
 	switch pool.ErrorKind(err) {
 	case pool.KindInvalid:
 		return http.StatusBadRequest
+	case pool.KindUnauthorized:
+		return http.StatusUnauthorized
 	case pool.KindNotFound:
 		return http.StatusNotFound
 	case pool.KindConflict:

@@ -11,12 +11,13 @@ type Kind int
 
 // Error kinds.
 const (
-	KindInternal    Kind = iota // a fault of ours or of a dependency: logged, shown generically
-	KindInvalid                 // the request is wrong; the message says what to fix
-	KindNotFound                // the named record does not exist
-	KindConflict                // the record's state forbids the request right now
-	KindExhausted               // every account is busy; retry after RetryAfter
-	KindUnavailable             // a dependency (Zoom, storage) failed; nothing was kept
+	KindInternal     Kind = iota // a fault of ours or of a dependency: logged, shown generically
+	KindInvalid                  // the request is wrong; the message says what to fix
+	KindNotFound                 // the named record does not exist
+	KindConflict                 // the record's state forbids the request right now
+	KindExhausted                // every account is busy; retry after RetryAfter
+	KindUnavailable              // a dependency (Zoom, storage) failed; nothing was kept
+	KindUnauthorized             // the caller could not prove who it is (e.g. a webhook's signature)
 )
 
 // Error is a domain error with a stable machine code (e.g. "lesson_not_found")
