@@ -1,0 +1,138 @@
+package pool
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// ReleaseStore is the storage the release paths need. Package dynamo implements it.
+type ReleaseStore interface {
+	// MeetingLookup returns what was recorded of a meeting when it was
+	// created, or a KindNotFound *Error (code meeting_not_found).
+	MeetingLookup(ctx context.Context, meetingID string) (MeetingRef, error)
+	// Lesson reads a lesson consistently, or returns a lesson_not_found *Error.
+	Lesson(ctx context.Context, id string) (Lesson, error)
+	// Pool reads every account of the pool with its holds, consistently.
+	Pool(ctx context.Context) ([]Account, error)
+	// LessonsByID reads the given lessons consistently. Lessons that do not
+	// exist are absent from the result.
+	LessonsByID(ctx context.Context, ids []string) (map[string]Lesson, error)
+	// Release is Store.Release: the one token-fenced way a hold ends.
+	Release(ctx context.Context, r Release) error
+}
+
+// Reason says why a hold was released.
+type Reason string
+
+// Release reasons.
+const (
+	// ReasonMeetingEnded: Zoom reported that the lesson's meeting ended.
+	ReasonMeetingEnded Reason = "meeting_ended"
+	// ReasonLessonEnded: the lesson ended more than the grace ago and its
+	// meeting was never reported ended.
+	ReasonLessonEnded Reason = "lesson_ended"
+	// ReasonClaimExpired: a start claimed the account and never confirmed the
+	// meeting within its lease (it crashed or timed out).
+	ReasonClaimExpired Reason = "claim_expired"
+	// ReasonOrphan: the hold's lesson is missing or does not point back to it.
+	ReasonOrphan Reason = "orphan"
+)
+
+// DefaultGrace is how long after a lesson's scheduled end the sweep waits for
+// Zoom to report its meeting ended before it takes the account back.
+const DefaultGrace = 15 * time.Minute
+
+// Releaser gives accounts back to the pool: when Zoom reports that a meeting
+// ended, and in the periodic sweep of holds that nothing else ended. Every
+// release goes through ReleaseStore.Release, fenced by the hold's token, so a
+// late or repeated release never touches a newer claim. The zero value is not
+// usable; set Store.
+type Releaser struct {
+	Store ReleaseStore
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Grace is how long after a lesson's end its account is kept; DefaultGrace
+	// when zero.
+	Grace time.Duration
+	// Log receives one line per release and one per sweep. slog.Default when nil.
+	Log *slog.Logger
+}
+
+func (r *Releaser) now() time.Time       { return clock(r.Now) }
+func (r *Releaser) log() *slog.Logger    { return logger(r.Log) }
+func (r *Releaser) grace() time.Duration { return orDefault(r.Grace, DefaultGrace) }
+
+// MeetingEnded releases the account of the lesson whose meeting ended and
+// marks the lesson ended at endedAt (now when endedAt is zero or in the
+// future). released is false when the meeting held no account any more: a
+// repeated notification, or one about a meeting whose account has since been
+// released and perhaps lent to another lesson. Either way nothing changes.
+//
+// Errors: meeting_not_found (KindNotFound) for a meeting the pool did not create.
+func (r *Releaser) MeetingEnded(ctx context.Context, meetingID string, endedAt time.Time) (ref MeetingRef, released bool, err error) {
+	ref, err = r.Store.MeetingLookup(ctx, meetingID)
+	if err != nil {
+		return MeetingRef{}, false, err
+	}
+	if now := r.now(); endedAt.IsZero() || endedAt.After(now) {
+		endedAt = now
+	}
+	reason, err := r.release(ctx, Release{AccountID: ref.AccountID, LessonID: ref.LessonID, Token: ref.Token,
+		LessonStatus: StatusEnded, EndedAt: endedAt}, ReasonMeetingEnded)
+	if errors.Is(err, ErrHoldLost) {
+		return ref, false, nil
+	}
+	if err != nil {
+		return ref, false, fmt.Errorf("release meeting %s of lesson %s: %w", meetingID, ref.LessonID, err)
+	}
+	r.logRelease(ref.AccountName, ref.AccountID, ref.LessonID, reason, time.Time{}, "meeting", meetingID, "ended_at", endedAt)
+	return ref, true, nil
+}
+
+// MeetingStarted reports whether the meeting is its lesson's current meeting,
+// which is then live. It never writes: the commit that records a meeting makes
+// its lesson live in the same transaction, so a lesson that still holds the
+// meeting's account is live already, and a lesson that does not must not
+// become live without an account (its meeting was released; starting the
+// lesson again claims one).
+//
+// Errors: meeting_not_found (KindNotFound) for a meeting the pool did not create.
+func (r *Releaser) MeetingStarted(ctx context.Context, meetingID string) (ref MeetingRef, live bool, err error) {
+	ref, err = r.Store.MeetingLookup(ctx, meetingID)
+	if err != nil {
+		return MeetingRef{}, false, err
+	}
+	l, err := r.Store.Lesson(ctx, ref.LessonID)
+	if ErrorKind(err) == KindNotFound {
+		return ref, false, nil
+	}
+	if err != nil {
+		return ref, false, fmt.Errorf("read lesson %s of meeting %s: %w", ref.LessonID, meetingID, err)
+	}
+	return ref, l.Status == StatusLive && l.HoldToken == ref.Token, nil
+}
+
+// release ends a hold through the store. A hold whose lesson turns out not to
+// point back to it (the lesson was removed or rewritten by hand) is an orphan:
+// it is released without touching the lesson. It returns the reason the hold
+// was released for.
+func (r *Releaser) release(ctx context.Context, rel Release, reason Reason) (Reason, error) {
+	err := r.Store.Release(ctx, rel)
+	if errors.Is(err, ErrLessonChanged) {
+		rel.LessonStatus, rel.EndedAt = "", time.Time{}
+		return ReasonOrphan, r.Store.Release(ctx, rel)
+	}
+	return reason, err
+}
+
+// logRelease writes the one line a release leaves, with extra attributes.
+func (r *Releaser) logRelease(accountName, accountID, lessonID string, reason Reason, lessonEnd time.Time, extra ...any) {
+	attrs := []any{"account", accountName, "account_id", accountID, "lesson", lessonID, "reason", string(reason)}
+	if !lessonEnd.IsZero() {
+		attrs = append(attrs, "lesson_end", lessonEnd.UTC())
+	}
+	r.log().Info("released account", append(attrs, extra...)...)
+}

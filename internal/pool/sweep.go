@@ -1,0 +1,142 @@
+package pool
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Stuck is a hold that the sweep releases, and why.
+type Stuck struct {
+	Hold        Hold
+	AccountName string
+	Reason      Reason
+}
+
+// StuckHolds returns the holds of accounts that nothing else will end, in the
+// order of accounts: orphans (lessons has no lesson for the hold, or its lesson
+// holds another token or account), claiming holds whose lease ran out before
+// now, and holds whose lesson was expected to end more than grace before now.
+// lessons holds the lessons of the accounts' holds, by id.
+func StuckHolds(accounts []Account, lessons map[string]Lesson, now time.Time, grace time.Duration) []Stuck {
+	var stuck []Stuck
+	for _, a := range accounts {
+		for _, h := range a.Holds {
+			if reason, ok := stuckReason(h, lessons, now, grace); ok {
+				stuck = append(stuck, Stuck{Hold: h, AccountName: a.Name, Reason: reason})
+			}
+		}
+	}
+	return stuck
+}
+
+func stuckReason(h Hold, lessons map[string]Lesson, now time.Time, grace time.Duration) (Reason, bool) {
+	l, ok := lessons[h.LessonID]
+	switch {
+	case !ok || l.HoldToken != h.Token || l.AccountID != h.AccountID:
+		return ReasonOrphan, true
+	case h.State == HoldClaiming:
+		// A start is creating the meeting; only its lease tells it is gone.
+		return ReasonClaimExpired, now.After(h.LeaseUntil)
+	case now.Sub(h.LessonEnd) > grace:
+		return ReasonLessonEnded, true
+	}
+	return "", false
+}
+
+// Release is the token-fenced release that ends s at now:
+//   - a lesson that ended past the grace becomes ended (at its scheduled end),
+//     but only if it is still expected to end by now-grace;
+//   - an expired claim is undone as the start flow undoes it: only while still
+//     claiming, and its lesson goes back to scheduled, as nothing was used;
+//   - an orphan's lesson is left alone.
+func (s Stuck) Release(now time.Time, grace time.Duration) Release {
+	r := Release{AccountID: s.Hold.AccountID, LessonID: s.Hold.LessonID, Token: s.Hold.Token}
+	switch s.Reason {
+	case ReasonLessonEnded:
+		r.LessonStatus, r.EndedAt, r.EndedBy = StatusEnded, s.Hold.LessonEnd, now.Add(-grace)
+	case ReasonClaimExpired:
+		r.LessonStatus, r.OnlyClaiming = StatusScheduled, true
+	}
+	return r
+}
+
+// SweepSummary is what one sweep found and did.
+type SweepSummary struct {
+	At time.Time
+	// Holds is how many holds the pool had.
+	Holds int
+	// Released counts the holds released, by reason.
+	Released map[Reason]int
+	// Skipped counts stuck holds that changed before the sweep released them:
+	// released by a webhook or another sweep, or their lesson was extended.
+	Skipped int
+	// Failed counts releases that failed; the next sweep tries them again.
+	Failed int
+}
+
+// ReleasedTotal is how many holds the sweep released.
+func (s SweepSummary) ReleasedTotal() int {
+	n := 0
+	for _, c := range s.Released {
+		n += c
+	}
+	return n
+}
+
+// Sweep releases every stuck hold of the pool (see StuckHolds). It reads the
+// pool with one query and the lessons of its holds by key, never the lessons
+// table as a whole, so its cost grows with the busy accounts only. It is safe
+// to run concurrently with itself, with starts and with webhooks: each
+// release is fenced by the hold's token, and a hold released by someone else
+// first is skipped.
+//
+// A release that fails does not stop the sweep; Sweep returns the summary
+// and the failures joined.
+func (r *Releaser) Sweep(ctx context.Context) (SweepSummary, error) {
+	now, grace := r.now(), r.grace()
+	sum := SweepSummary{At: now, Released: map[Reason]int{ReasonLessonEnded: 0, ReasonClaimExpired: 0, ReasonOrphan: 0}}
+	accounts, err := r.Store.Pool(ctx)
+	if err != nil {
+		return sum, fmt.Errorf("sweep: read pool: %w", err)
+	}
+	var lessonIDs []string
+	for _, a := range accounts {
+		for _, h := range a.Holds {
+			sum.Holds++
+			lessonIDs = append(lessonIDs, h.LessonID)
+		}
+	}
+	slices.Sort(lessonIDs)
+	lessonIDs = slices.Compact(lessonIDs)
+	lessons := map[string]Lesson{}
+	if len(lessonIDs) > 0 {
+		if lessons, err = r.Store.LessonsByID(ctx, lessonIDs); err != nil {
+			return sum, fmt.Errorf("sweep: read lessons of %d holds: %w", len(lessonIDs), err)
+		}
+	}
+
+	var errs []error
+	for _, s := range StuckHolds(accounts, lessons, now, grace) {
+		reason, err := r.release(ctx, s.Release(now, grace), s.Reason)
+		switch {
+		case errors.Is(err, ErrHoldLost):
+			sum.Skipped++
+		case err != nil:
+			sum.Failed++
+			errs = append(errs, fmt.Errorf("release %s hold of lesson %s on account %s: %w", s.Reason, s.Hold.LessonID, s.Hold.AccountID, err))
+			r.log().Error("sweep could not release account; the next sweep tries again",
+				"account", s.AccountName, "account_id", s.Hold.AccountID, "lesson", s.Hold.LessonID, "reason", string(s.Reason), "err", err)
+		default:
+			sum.Released[reason]++
+			r.logRelease(s.AccountName, s.Hold.AccountID, s.Hold.LessonID, reason, s.Hold.LessonEnd)
+		}
+	}
+	r.log().Info("sweep",
+		"holds", sum.Holds, "released", sum.ReleasedTotal(), "lesson_ended", sum.Released[ReasonLessonEnded],
+		"claim_expired", sum.Released[ReasonClaimExpired], "orphan", sum.Released[ReasonOrphan],
+		"skipped", sum.Skipped, "failed", sum.Failed, "grace", grace.String())
+	return sum, errors.Join(errs...)
+}
