@@ -1,9 +1,22 @@
-// Command release-stuck is the release-stuck Lambda function: the scheduled
-// sweep of stuck holds. Its handler arrives with the sweep.
+// Command release-stuck is the release-stuck Lambda function: every ten
+// minutes (EventBridge Scheduler) it releases the accounts of stuck holds.
 package main
 
-import "github.com/aws/aws-lambda-go/lambda"
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"zoompool/internal/app"
+)
 
 func main() {
-	lambda.Start(func() error { return nil })
+	a, err := app.FromEnv(context.Background(), os.Getenv)
+	if err != nil {
+		slog.Error("start release-stuck", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(a.ReleaseStuck())
 }

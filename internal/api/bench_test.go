@@ -67,3 +67,34 @@ func median(ds []time.Duration) time.Duration {
 	slices.Sort(s)
 	return s[len(s)/2]
 }
+
+// BenchmarkWebhookRelease measures a signed meeting.ended over HTTP (verify,
+// meeting lookup, release transaction) against the embedded engine, next to
+// other lessons as BenchmarkStartLesson does. Zoom waits 3 s for the answer.
+func BenchmarkWebhookRelease(b *testing.B) {
+	for _, others := range []int{0, 500} {
+		b.Run(fmt.Sprintf("other-lessons=%d", others), func(b *testing.B) {
+			h := newHarness(b, 1)
+			now := time.Now()
+			for i := range others {
+				h.env.AddLesson(b, fmt.Sprintf("other-%d", i), now.Add(time.Duration(i)*time.Hour), now.Add(time.Duration(i)*time.Hour+45*time.Minute))
+			}
+			const id = "bench"
+			h.env.AddLesson(b, id, now, now.Add(24*time.Hour))
+			var releases []time.Duration
+			for b.Loop() {
+				r, s := h.start(b, id)
+				if r.status != http.StatusOK {
+					b.Fatalf("start %s: %d %s", id, r.status, r.body)
+				}
+				t0 := time.Now()
+				r = h.webhook(b, meetingEvent("meeting.ended", `"`+s.MeetingData.ID+`"`, ""))
+				releases = append(releases, time.Since(t0))
+				if r.status != http.StatusOK {
+					b.Fatalf("meeting.ended: %d %s", r.status, r.body)
+				}
+			}
+			b.ReportMetric(float64(median(releases).Microseconds()), "webhook-p50-µs")
+		})
+	}
+}

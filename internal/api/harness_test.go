@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
+	"time"
 
 	"zoompool/internal/app"
 	"zoompool/internal/localstack"
@@ -30,7 +32,8 @@ func newHarness(t testing.TB, capacities ...int) *harness {
 	env := pooltest.New(t)
 	env.AddAccounts(t, capacities...)
 	fake := &zoom.Fake{}
-	cfg := app.Config{TableName: env.Table, PoolID: "default", ZoomClient: "fake", StartLease: app.DefaultStartLease}
+	cfg := app.Config{TableName: env.Table, PoolID: "default", ZoomClient: "fake", StartLease: app.DefaultStartLease,
+		WebhookSecret: webhookSecret}
 	a, err := app.New(context.Background(), cfg, env.Client, fake, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -77,6 +80,11 @@ func (r response) error(t testing.TB) apiError {
 
 func (h *harness) do(t testing.TB, method, path string, body any) response {
 	t.Helper()
+	return h.doWithHeaders(t, method, path, body, nil)
+}
+
+func (h *harness) doWithHeaders(t testing.TB, method, path string, body any, header http.Header) response {
+	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -94,6 +102,9 @@ func (h *harness) do(t testing.TB, method, path string, body any) response {
 	req, err := http.NewRequest(method, h.srv.URL+path, rd)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
 	}
 	res, err := h.srv.Client().Do(req)
 	if err != nil {
@@ -127,4 +138,39 @@ func (h *harness) start(t testing.TB, id string) (response, started) {
 		r.json(t, &s)
 	}
 	return r, s
+}
+
+// webhookSecret is the Zoom secret token of the harness's webhook.
+const webhookSecret = "harness-webhook-secret-token"
+
+// signed returns the headers Zoom sends with body at time at, signed with secret.
+func signed(secret string, at time.Time, body string) http.Header {
+	ts := strconv.FormatInt(at.Unix(), 10)
+	return http.Header{
+		"Content-Type":           {"application/json"},
+		"X-Zm-Request-Timestamp": {ts},
+		"X-Zm-Signature":         {zoom.Sign(secret, ts, []byte(body))},
+	}
+}
+
+// webhook posts body to the Zoom webhook as Zoom would, signed now.
+func (h *harness) webhook(t testing.TB, body string) response {
+	t.Helper()
+	return h.doWithHeaders(t, http.MethodPost, "/schedule/webhook/zoom/", body, signed(webhookSecret, time.Now(), body))
+}
+
+// webhookAnswer is the answer to a meeting event.
+type webhookAnswer struct {
+	Status    string `json:"status"`
+	Message   string `json:"message"`
+	Event     string `json:"event"`
+	LessonID  string `json:"lesson_id"`
+	MeetingID string `json:"meeting_id"`
+}
+
+// meetingEvent is the body of a meeting event about meeting id (a JSON string
+// or number, written as is), with extra fields of payload.object.
+func meetingEvent(event, id string, extra string) string {
+	return `{"event":"` + event + `","event_ts":1796029200000,"payload":{"account_id":"AbC","object":{"id":` + id +
+		`,"uuid":"4444AAAiAAAAAiAiAiiAii==","host_id":"x1yCzABCDEfg","topic":"Lesson","type":2` + extra + `}}}`
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"zoompool/internal/api"
@@ -35,10 +36,28 @@ type Config struct {
 	// StartLease is how long a claim may stay unconfirmed before it is
 	// reclaimed (START_LEASE, default 60s). It must exceed the start function's timeout.
 	StartLease time.Duration
+	// ReleaseGrace is how long after a lesson's scheduled end the sweep leaves
+	// its account to the lesson (RELEASE_GRACE, default 15m).
+	ReleaseGrace time.Duration
+	// WebhookSecret is the Zoom app's secret token, which signs its webhooks
+	// (ZOOM_WEBHOOK_SECRET_TOKEN). Without it the webhook refuses every request.
+	WebhookSecret string
+	// WebhookSecretParameter names the SSM SecureString parameter holding the
+	// secret token (ZOOM_WEBHOOK_SECRET_PARAMETER); FromEnv reads it when
+	// WebhookSecret is empty.
+	WebhookSecretParameter string
+	// InsecureWebhooks accepts unsigned webhooks. No environment variable sets
+	// it: only the local runner does, when asked to.
+	InsecureWebhooks bool
 }
 
 // DefaultStartLease is START_LEASE when it is not set.
 const DefaultStartLease = time.Minute
+
+// LocalWebhookSecret signs webhooks for the local runner and its README
+// examples when ZOOM_WEBHOOK_SECRET_TOKEN is not set. It is public, so it
+// guards nothing: deployed functions never use it.
+const LocalWebhookSecret = "local-only-zoom-pool-webhook"
 
 // ConfigFromEnv reads and checks the configuration.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
@@ -48,6 +67,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		PoolID:           or(getenv("POOL_ID"), "default"),
 		ZoomClient:       or(getenv("ZOOM_CLIENT"), "fake"),
 		StartLease:       DefaultStartLease,
+		ReleaseGrace:     pool.DefaultGrace,
+
+		WebhookSecret:          getenv("ZOOM_WEBHOOK_SECRET_TOKEN"),
+		WebhookSecretParameter: getenv("ZOOM_WEBHOOK_SECRET_PARAMETER"),
 	}
 	var problems []string
 	if c.TableName == "" {
@@ -66,6 +89,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.StartLease = d
 	}
+	if s := getenv("RELEASE_GRACE"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			problems = append(problems, fmt.Sprintf("RELEASE_GRACE %q is not a positive duration such as 15m", s))
+		}
+		c.ReleaseGrace = d
+	}
 	if len(problems) > 0 {
 		return c, fmt.Errorf("configuration: %s", strings.Join(problems, "; "))
 	}
@@ -81,11 +111,21 @@ func or(s, def string) string {
 
 // App holds what the functions share.
 type App struct {
-	Config  Config
-	Store   *dynamo.Store
-	Zoom    pool.Zoom
-	Service *pool.Service
-	Log     *slog.Logger
+	Config   Config
+	Store    *dynamo.Store
+	Zoom     pool.Zoom
+	Service  *pool.Service
+	Releaser *pool.Releaser
+	Log      *slog.Logger
+	// Now is the clock of the app's handlers; time.Now when nil.
+	Now func() time.Time
+}
+
+func (a *App) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
 }
 
 // New builds the app on client, or on a client configured the AWS way when
@@ -104,10 +144,10 @@ func New(ctx context.Context, cfg Config, client *dynamodb.Client, z pool.Zoom, 
 		log = slog.Default()
 	}
 	store := dynamo.New(client, cfg.TableName, cfg.PoolID)
-	return &App{
-		Config: cfg, Store: store, Zoom: z, Log: log,
-		Service: &pool.Service{Store: store, Zoom: z, Lease: cfg.StartLease, Log: log},
-	}, nil
+	a := &App{Config: cfg, Store: store, Zoom: z, Log: log}
+	a.Service = &pool.Service{Store: store, Zoom: z, Lease: cfg.StartLease, Log: log, Now: a.now}
+	a.Releaser = &pool.Releaser{Store: store, Grace: cfg.ReleaseGrace, Log: log, Now: a.now}
+	return a, nil
 }
 
 // FromEnv builds the app of a deployed function from its environment. It logs
@@ -117,7 +157,13 @@ func FromEnv(ctx context.Context, getenv func(string) string) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(ctx, cfg, nil, nil, slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	if cfg.WebhookSecret == "" && cfg.WebhookSecretParameter != "" {
+		if cfg.WebhookSecret, err = readSecretParameter(ctx, cfg.WebhookSecretParameter, log); err != nil {
+			return nil, err
+		}
+	}
+	return New(ctx, cfg, nil, nil, log)
 }
 
 // StartLesson is the start-lesson function's handler.
@@ -131,11 +177,27 @@ func (a *App) Calendar() *api.Router {
 	return api.NewCalendar(api.Calendar{Lessons: a.Store, Log: a.Log})
 }
 
+// ZoomWebhook is the zoom-webhook function's handler.
+func (a *App) ZoomWebhook() *api.Router {
+	if a.Config.WebhookSecret == "" && !a.Config.InsecureWebhooks {
+		a.Log.Error("no Zoom webhook secret token is configured: every webhook is refused; " +
+			"set ZOOM_WEBHOOK_SECRET_PARAMETER (or ZOOM_WEBHOOK_SECRET_TOKEN)")
+	}
+	v := zoom.Verifier{Secret: a.Config.WebhookSecret, Insecure: a.Config.InsecureWebhooks, Now: a.now}
+	return api.NewZoomWebhook(v, a.Releaser, a.Log)
+}
+
+// ReleaseStuck is the release-stuck function's handler.
+func (a *App) ReleaseStuck() func(context.Context, events.EventBridgeEvent) (api.SweepResult, error) {
+	return api.NewReleaseStuck(a.Releaser)
+}
+
 // HTTPFunctions returns the handler of every HTTP function by its logical id
 // in template.yaml.
 func (a *App) HTTPFunctions() map[string]*api.Router {
 	return map[string]*api.Router{
 		"StartLessonFunction": a.StartLesson(),
+		"ZoomWebhookFunction": a.ZoomWebhook(),
 		"AccountsFunction":    a.Accounts(),
 		"CalendarFunction":    a.Calendar(),
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +35,8 @@ func template(t *testing.T) sam.Template {
 
 func newApp(t *testing.T, env *pooltest.Env) *app.App {
 	t.Helper()
-	cfg := app.Config{TableName: env.Table, PoolID: "default", ZoomClient: "fake", StartLease: app.DefaultStartLease}
+	cfg := app.Config{TableName: env.Table, PoolID: "default", ZoomClient: "fake", StartLease: app.DefaultStartLease,
+		WebhookSecret: app.LocalWebhookSecret}
 	a, err := app.New(context.Background(), cfg, env.Client, &zoom.Fake{}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -128,8 +130,38 @@ func TestTemplateDeploysWhatDesignAsks(t *testing.T) {
 	}
 }
 
+// The release-stuck function runs on template.yaml's schedule, and its
+// handler answers the sample scheduled event with the sweep's summary.
+func TestReleaseStuckRunsEveryTenMinutes(t *testing.T) {
+	f, ok := template(t).Function("ReleaseStuckFunction")
+	if !ok || !slices.Equal(f.Schedules, []string{"rate(10 minutes)"}) {
+		t.Errorf("ReleaseStuckFunction schedules %v, want [rate(10 minutes)]", f.Schedules)
+	}
+	env := pooltest.New(t)
+	env.AddAccounts(t, 1)
+	raw, err := os.ReadFile("../../events/release-stuck.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.EventBridgeEvent
+	if err := json.Unmarshal(raw, &ev); err != nil || ev.DetailType != "Scheduled Event" {
+		t.Fatalf("events/release-stuck.json is not a scheduled event: %v", err)
+	}
+	res, err := newApp(t, env).ReleaseStuck()(context.Background(), ev)
+	if err != nil || res.Status != "success" || res.Holds != 0 || res.ReleasedTotal != 0 {
+		t.Errorf("sweep of an idle pool answered %+v, %v", res, err)
+	}
+	out, _ := json.Marshal(res)
+	for _, field := range []string{`"released":{"claim_expired":0,"lesson_ended":0,"orphan":0}`, `"released_total":0`} {
+		if !strings.Contains(string(out), field) {
+			t.Errorf("sweep answer %s lacks %s", out, field)
+		}
+	}
+}
+
 // The sample events in events/ go through the Lambda adapter and the same
-// handlers as in AWS, and succeed on the demo data.
+// handlers as in AWS, and succeed on the demo data. Signed webhooks were
+// signed with the local secret at their timestamp; they are replayed then.
 func TestSampleEventsThroughTheLambdaAdapter(t *testing.T) {
 	env := pooltest.New(t)
 	env.AddAccounts(t, 1, 1, 1)
@@ -160,6 +192,10 @@ func TestSampleEventsThroughTheLambdaAdapter(t *testing.T) {
 			if !ok {
 				t.Fatalf("routeKey %q is not a route of template.yaml", ev.RouteKey)
 			}
+			a.Now = nil
+			if ts, err := strconv.ParseInt(ev.Headers["x-zm-request-timestamp"], 10, 64); err == nil {
+				a.Now = func() time.Time { return time.Unix(ts, 0) }
+			}
 			pattern := "^" + regexp.MustCompile(`\{[a-z]+\}`).ReplaceAllString(strings.SplitN(ev.RouteKey, " ", 2)[1], `[^/]+`) + "/?$"
 			if !regexp.MustCompile(pattern).MatchString(ev.RawPath) {
 				t.Errorf("rawPath %q does not match routeKey %q", ev.RawPath, ev.RouteKey)
@@ -188,8 +224,14 @@ func TestConfigFromEnv(t *testing.T) {
 		return func(k string) string { return m[k] }
 	}
 	c, err := app.ConfigFromEnv(env("TABLE_NAME", "t"))
-	if err != nil || c.PoolID != "default" || c.ZoomClient != "fake" || c.StartLease != time.Minute {
+	if err != nil || c.PoolID != "default" || c.ZoomClient != "fake" || c.StartLease != time.Minute ||
+		c.ReleaseGrace != 15*time.Minute || c.WebhookSecret != "" || c.InsecureWebhooks {
 		t.Errorf("defaults: %+v, %v", c, err)
+	}
+	c, err = app.ConfigFromEnv(env("TABLE_NAME", "t", "RELEASE_GRACE", "5m", "ZOOM_WEBHOOK_SECRET_TOKEN", "s3",
+		"ZOOM_WEBHOOK_SECRET_PARAMETER", "/zoom-pool/webhook"))
+	if err != nil || c.ReleaseGrace != 5*time.Minute || c.WebhookSecret != "s3" || c.WebhookSecretParameter != "/zoom-pool/webhook" {
+		t.Errorf("set: %+v, %v", c, err)
 	}
 	for _, tc := range []struct {
 		name    string
@@ -200,6 +242,8 @@ func TestConfigFromEnv(t *testing.T) {
 		{"bad pool", env("TABLE_NAME", "t", "POOL_ID", "a b"), "POOL_ID"},
 		{"unknown zoom client", env("TABLE_NAME", "t", "ZOOM_CLIENT", "live"), "ZOOM_CLIENT"},
 		{"short lease", env("TABLE_NAME", "t", "START_LEASE", "5s"), "START_LEASE"},
+		{"grace not a duration", env("TABLE_NAME", "t", "RELEASE_GRACE", "15"), "RELEASE_GRACE"},
+		{"no grace", env("TABLE_NAME", "t", "RELEASE_GRACE", "0s"), "RELEASE_GRACE"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := app.ConfigFromEnv(tc.getenv); err == nil || !strings.Contains(err.Error(), tc.mention) {

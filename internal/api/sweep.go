@@ -1,0 +1,43 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"zoompool/internal/pool"
+)
+
+// SweepResult is what the release-stuck function answers: the sweep's summary.
+type SweepResult struct {
+	Status string `json:"status"`
+	At     string `json:"at"`
+	// Holds is how many accounts' slots were taken when the sweep began.
+	Holds int `json:"holds"`
+	// Released counts the released holds by reason: lesson_ended,
+	// claim_expired, orphan.
+	Released      map[pool.Reason]int `json:"released"`
+	ReleasedTotal int                 `json:"released_total"`
+	// Skipped holds were released by someone else, or extended, meanwhile.
+	Skipped int `json:"skipped"`
+	Failed  int `json:"failed"`
+}
+
+// NewReleaseStuck returns the release-stuck function's handler: each
+// scheduled event runs one sweep and answers its summary. When a release
+// fails the handler returns the error (after the others were tried), so the
+// invocation counts as failed.
+func NewReleaseStuck(releaser *pool.Releaser) func(ctx context.Context, ev events.EventBridgeEvent) (SweepResult, error) {
+	return func(ctx context.Context, _ events.EventBridgeEvent) (SweepResult, error) {
+		sum, err := releaser.Sweep(ctx)
+		status := "success"
+		if err != nil {
+			status = "error"
+		}
+		return SweepResult{
+			Status: status, At: sum.At.UTC().Format(time.RFC3339), Holds: sum.Holds,
+			Released: sum.Released, ReleasedTotal: sum.ReleasedTotal(), Skipped: sum.Skipped, Failed: sum.Failed,
+		}, err
+	}
+}

@@ -1,0 +1,104 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"zoompool/internal/pool"
+	"zoompool/internal/zoom"
+)
+
+// WebhookTimeout bounds the work behind one webhook. Zoom waits 3 seconds for
+// an answer and sends the notification again when it gets none; a release cut
+// short is safe to repeat.
+const WebhookTimeout = 2 * time.Second
+
+// NewZoomWebhook returns the zoom-webhook function's handler:
+//
+//	POST /schedule/webhook/zoom
+//
+// It verifies the signature against the raw body (401 when it is missing,
+// wrong or older than five minutes), answers endpoint.url_validation, releases
+// the account of a lesson whose meeting ended, and answers 200 to every other
+// event, known or not, so that Zoom does not send it again.
+func NewZoomWebhook(v zoom.Verifier, releaser *pool.Releaser, log *slog.Logger) *Router {
+	rt := NewRouter(log)
+	rt.handle(http.MethodPost, "/schedule/webhook/zoom", func(w http.ResponseWriter, r *http.Request) error {
+		body, err := readBody(w, r)
+		if err != nil {
+			return err
+		}
+		if err := v.Verify(r.Header, body); err != nil {
+			return err
+		}
+		ev, err := zoom.DecodeEvent(body)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), WebhookTimeout)
+		defer cancel()
+		switch ev.Name {
+		case zoom.EventURLValidation:
+			writeJSON(w, http.StatusOK, urlValidationJSON{PlainToken: ev.PlainToken, EncryptedToken: v.EncryptToken(ev.PlainToken)})
+			return nil
+		case zoom.EventMeetingEnded:
+			ref, released, err := releaser.MeetingEnded(ctx, ev.MeetingID, ev.EndTime)
+			return writeMeetingAnswer(w, ev, ref, released, err,
+				fmt.Sprintf("Account %s released", accountName(ref)),
+				fmt.Sprintf("meeting %s holds no account any more (already released); nothing changed", ev.MeetingID))
+		case zoom.EventMeetingStarted:
+			ref, live, err := releaser.MeetingStarted(ctx, ev.MeetingID)
+			return writeMeetingAnswer(w, ev, ref, live, err,
+				fmt.Sprintf("lesson %s is live on account %s", ref.LessonID, accountName(ref)),
+				fmt.Sprintf("meeting %s holds no account any more; start lesson %s again to get one", ev.MeetingID, ref.LessonID))
+		}
+		writeJSON(w, http.StatusOK, webhookJSON{Status: "ignored", Event: ev.Name,
+			Message: fmt.Sprintf("event %s needs nothing from Zoom Pool", ev.Name)})
+		return nil
+	})
+	return rt
+}
+
+// writeMeetingAnswer answers a meeting event that the pool acted on (done), or
+// that concerned a meeting that no longer holds an account, or a meeting the
+// pool never created. All three are 200: Zoom must not send them again.
+func writeMeetingAnswer(w http.ResponseWriter, ev zoom.Event, ref pool.MeetingRef, done bool, err error, doneMsg, notDoneMsg string) error {
+	if pool.ErrorKind(err) == pool.KindNotFound {
+		writeJSON(w, http.StatusOK, webhookJSON{Status: "ignored", Event: ev.Name, MeetingID: ev.MeetingID,
+			Message: fmt.Sprintf("meeting %s was not created by Zoom Pool", ev.MeetingID)})
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	out := webhookJSON{Status: "success", Message: doneMsg, LessonID: ref.LessonID, MeetingID: ev.MeetingID}
+	if !done {
+		out.Status, out.Message = "ignored", notDoneMsg
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func accountName(ref pool.MeetingRef) string {
+	if ref.AccountName != "" {
+		return ref.AccountName
+	}
+	return ref.AccountID
+}
+
+type urlValidationJSON struct {
+	PlainToken     string `json:"plainToken"`
+	EncryptedToken string `json:"encryptedToken"`
+}
+
+// webhookJSON is the answer to a meeting event (the seed's shape).
+type webhookJSON struct {
+	Status    string `json:"status"`
+	Message   string `json:"message"`
+	Event     string `json:"event,omitempty"`
+	LessonID  string `json:"lesson_id,omitempty"`
+	MeetingID string `json:"meeting_id,omitempty"`
+}
