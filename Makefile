@@ -9,12 +9,17 @@ LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.no
 
 FUNCTIONS = StartLessonFunction ZoomWebhookFunction ReleaseStuckFunction CalendarFunction AccountsFunction
 
-.PHONY: run test check build bench clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: run sweep test check build bench fuzz clean $(addprefix build-,$(FUNCTIONS))
 
 ## run: start the API on 127.0.0.1:3000 with the embedded DynamoDB engine and the fake Zoom (ARGS passes flags)
 run:
 	$(GO) build -o bin/local ./cmd/local
 	./bin/local $(ARGS)
+
+## sweep: run one release-stuck sweep now on the table of the running `make run` (ARGS passes flags)
+sweep:
+	$(GO) build -o bin/local ./cmd/local
+	./bin/local sweep $(ARGS)
 
 ## test: formatting, vet, every test with the race detector, and the Lambda builds
 test: check
@@ -32,6 +37,11 @@ build:
 ## bench: the benchmarks (start latency next to a single GetItem, ...)
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+
+## fuzz: fuzz the webhook's verification and decoding for FUZZTIME (`make test` runs only the seed corpus)
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzWebhook$$' -fuzztime $(FUZZTIME) ./internal/zoom
 
 clean:
 	rm -rf bin .aws-sam

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"zoompool/internal/api"
+	"zoompool/internal/app"
 	"zoompool/internal/dynamo"
 	"zoompool/internal/localstack"
 	"zoompool/internal/pool"
@@ -49,6 +50,9 @@ type banner struct {
 	table  string
 	seeded bool
 	routes []api.Route
+	opts   options
+	// secretFromEnv: the webhook secret is ZOOM_WEBHOOK_SECRET_TOKEN's, not the local default.
+	secretFromEnv bool
 }
 
 func printBanner(w io.Writer, b banner) {
@@ -60,6 +64,28 @@ func printBanner(w io.Writer, b banner) {
 	fmt.Fprintf(&sb, "\nZoom Pool is running at %s\n", b.base)
 	fmt.Fprintf(&sb, "  storage: %s, table %s\n", engine, b.table)
 	fmt.Fprintf(&sb, "  zoom:    fake client (meetings look real, links lead nowhere)\n")
+	switch {
+	case b.opts.insecureWebhooks:
+		fmt.Fprintf(&sb, "  webhook: accepts unsigned Zoom webhooks (-insecure-webhooks)\n")
+	case b.secretFromEnv:
+		fmt.Fprintf(&sb, "  webhook: Zoom webhooks must be signed with $ZOOM_WEBHOOK_SECRET_TOKEN\n")
+	default:
+		fmt.Fprintf(&sb, "  webhook: Zoom webhooks must be signed with the local secret %q (scripts/zoom-webhook signs them)\n", app.LocalWebhookSecret)
+	}
+	sweep := "make sweep"
+	if b.engine.Embedded == nil {
+		sweep = "DYNAMODB_ENDPOINT=" + b.engine.Endpoint + " " + sweep
+	} else if addr := strings.TrimPrefix(b.engine.Endpoint, "http://"); addr != defaultEngineAddr {
+		sweep += " ARGS=\"-dynamodb-addr " + addr + "\""
+	}
+	if b.table != "zoom-pool" {
+		sweep = "TABLE_NAME=" + b.table + " " + sweep
+	}
+	if b.opts.sweepEvery > 0 {
+		fmt.Fprintf(&sb, "  sweep:   releases stuck accounts every %s; `%s` runs one now\n", b.opts.sweepEvery, sweep)
+	} else {
+		fmt.Fprintf(&sb, "  sweep:   off (-sweep-every 0); `%s` runs one now\n", sweep)
+	}
 	if b.seeded {
 		fmt.Fprintf(&sb, "  demo:    accounts \"Zoom Account 1..3\", lesson 1 (teacher-1, group-1) starting now\n")
 	}

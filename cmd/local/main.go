@@ -1,12 +1,19 @@
 // Command local runs all of Zoom Pool on one port, with no AWS account: the
-// embedded DynamoDB engine (or DYNAMODB_ENDPOINT), the fake Zoom, and every
-// HTTP route that template.yaml declares, served by the same handlers Lambda runs.
+// embedded DynamoDB engine (or DYNAMODB_ENDPOINT), the fake Zoom, every HTTP
+// route that template.yaml declares, served by the same handlers Lambda runs,
+// and the release-stuck sweep on a timer.
 //
-//	go run ./cmd/local [-addr 127.0.0.1:3000] [-demo=true]
+//	go run ./cmd/local [-addr 127.0.0.1:3000] [-demo=true] [-sweep-every 10m] [-insecure-webhooks]
+//
+// With the runner up, "local sweep" runs one sweep now against its table, as
+// the scheduled Lambda function would:
+//
+//	go run ./cmd/local sweep [-dynamodb-addr 127.0.0.1:3001]
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,27 +23,44 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"zoompool/internal/app"
 	"zoompool/internal/localstack"
+	"zoompool/internal/pool"
 	"zoompool/internal/zoom"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, nil); err != nil {
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "sweep" {
+		err = sweepOnce(ctx, os.Args[2:], os.Getenv, os.Stdout)
+	} else {
+		err = run(ctx, os.Args[1:], os.Getenv, os.Stdout, nil)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "local:", err)
 		os.Exit(1)
 	}
 }
 
+// defaultEngineAddr is where the runner's embedded DynamoDB engine listens,
+// so that `local sweep` (make sweep) finds the runner's table.
+const defaultEngineAddr = "127.0.0.1:3001"
+
 // options are the runner's flags.
 type options struct {
-	addr string
-	demo bool
+	addr             string
+	engineAddr       string
+	demo             bool
+	sweepEvery       time.Duration
+	insecureWebhooks bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -44,14 +68,39 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("local", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:3000", "address to serve the API on")
+	fs.StringVar(&o.engineAddr, "dynamodb-addr", defaultEngineAddr, "address of the embedded DynamoDB engine (unused with DYNAMODB_ENDPOINT)")
 	fs.BoolVar(&o.demo, "demo", true, "seed demo accounts and a lesson into an empty table")
+	fs.DurationVar(&o.sweepEvery, "sweep-every", 10*time.Minute, "how often to release stuck accounts, as the scheduled function does in AWS (0: never)")
+	fs.BoolVar(&o.insecureWebhooks, "insecure-webhooks", false, "accept Zoom webhooks without a valid signature (for experiments with curl)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	if o.sweepEvery < 0 {
+		return o, fmt.Errorf("-sweep-every must not be negative")
+	}
+	if host, _, err := net.SplitHostPort(o.engineAddr); err != nil || !loopback(host) {
+		return o, fmt.Errorf("-dynamodb-addr %q must be a loopback address such as 127.0.0.1:3001: the embedded engine has no authentication", o.engineAddr)
+	}
 	return o, nil
+}
+
+func loopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
+}
+
+// localConfig is the functions' configuration from the environment, with the
+// local defaults: table zoom-pool and, unless ZOOM_WEBHOOK_SECRET_TOKEN is
+// set, the public local webhook secret.
+func localConfig(getenv func(string) string, endpoint string) (app.Config, error) {
+	defaults := map[string]string{"TABLE_NAME": "zoom-pool", "ZOOM_WEBHOOK_SECRET_TOKEN": app.LocalWebhookSecret}
+	cfg, err := app.ConfigFromEnv(func(k string) string { return or(getenv(k), defaults[k]) })
+	cfg.DynamoDBEndpoint = endpoint
+	cfg.WebhookSecretParameter = "" // SSM is for deployed functions
+	return cfg, err
 }
 
 // run serves until ctx ends. When ready is not nil it receives the address
@@ -63,7 +112,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
-	engine, err := localstack.Start(localstack.Options{Endpoint: getenv("DYNAMODB_ENDPOINT")})
+	engine, err := localstack.Start(localstack.Options{Endpoint: getenv("DYNAMODB_ENDPOINT"), Addr: opts.engineAddr})
 	if err != nil {
 		return err
 	}
@@ -72,13 +121,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	cfg := app.Config{
-		TableName:        or(getenv("TABLE_NAME"), "zoom-pool"),
-		DynamoDBEndpoint: engine.Endpoint,
-		PoolID:           or(getenv("POOL_ID"), "default"),
-		ZoomClient:       "fake",
-		StartLease:       app.DefaultStartLease,
+	cfg, err := localConfig(getenv, engine.Endpoint)
+	if err != nil {
+		return err
 	}
+	cfg.InsecureWebhooks = opts.insecureWebhooks
 	if err := localstack.CreateTable(ctx, client, cfg.TableName); err != nil {
 		return err
 	}
@@ -103,7 +150,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	srv := &http.Server{Handler: logRequests(log, gw), ReadHeaderTimeout: 10 * time.Second}
 	base := "http://" + ln.Addr().String()
-	printBanner(stdout, banner{base: base, engine: engine, table: cfg.TableName, seeded: seeded, routes: gw.Routes()})
+	printBanner(stdout, banner{base: base, engine: engine, table: cfg.TableName, seeded: seeded, routes: gw.Routes(),
+		secretFromEnv: getenv("ZOOM_WEBHOOK_SECRET_TOKEN") != "", opts: opts})
+
+	var sweeps sync.WaitGroup
+	defer sweeps.Wait()
+	sweepCtx, stopSweeps := context.WithCancel(ctx)
+	defer stopSweeps()
+	if opts.sweepEvery > 0 {
+		sweeps.Go(func() { sweepEvery(sweepCtx, a.Releaser, opts.sweepEvery, log) })
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -123,6 +179,56 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	return nil
+}
+
+// sweepEvery runs the release-stuck sweep every period until ctx ends.
+func sweepEvery(ctx context.Context, r *pool.Releaser, period time.Duration, log *slog.Logger) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			// The sweep logs what it released; only a failure needs saying here.
+			if _, err := r.Sweep(ctx); err != nil && ctx.Err() == nil {
+				log.Error("sweep", "err", err)
+			}
+		}
+	}
+}
+
+// sweepOnce runs one release-stuck sweep against the table of a running local
+// runner (or DYNAMODB_ENDPOINT), through the Lambda function's own handler,
+// and prints its JSON log lines and its answer.
+func sweepOnce(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("local sweep", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	engineAddr := fs.String("dynamodb-addr", defaultEngineAddr, "address of the running runner's embedded DynamoDB engine (unused with DYNAMODB_ENDPOINT)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	endpoint := or(getenv("DYNAMODB_ENDPOINT"), "http://"+*engineAddr)
+	cfg, err := localConfig(getenv, endpoint)
+	if err != nil {
+		return err
+	}
+	a, err := app.New(ctx, cfg, nil, &zoom.Fake{}, slog.New(slog.NewJSONHandler(stdout, nil)))
+	if err != nil {
+		return err
+	}
+	res, err := a.ReleaseStuck()(ctx, events.EventBridgeEvent{DetailType: "Scheduled Event", Source: "zoom-pool.local", Time: time.Now()})
+	if err == nil || res.Failed > 0 {
+		out, _ := json.MarshalIndent(res, "", "  ")
+		fmt.Fprintf(stdout, "%s\n", out)
+	}
+	if err != nil {
+		return fmt.Errorf("sweep table %s at %s (is `make run` running?): %w", cfg.TableName, endpoint, err)
 	}
 	return nil
 }

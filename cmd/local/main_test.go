@@ -4,15 +4,22 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"maps"
+	"net"
 	"net/http"
+	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"zoompool"
+	"zoompool/internal/app"
 	"zoompool/internal/sam"
+	"zoompool/internal/zoom"
 )
 
 // syncBuffer is a bytes.Buffer that the runner's logger and the test can share.
@@ -33,24 +40,59 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func TestBannerCurlStartsTheDemoLesson(t *testing.T) {
+// runner is a local runner started by a test.
+type runner struct {
+	base   string
+	banner string
+	out    *syncBuffer
+	stop   func() // Ctrl-C, and wait for it to stop
+}
+
+// startRunner runs the local runner with args on free ports until the test ends.
+func startRunner(t *testing.T, args ...string) *runner {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out syncBuffer
+	out := &syncBuffer{}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	getenv := func(string) string { return "" }
-	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, getenv, &out, ready) }()
+	args = append([]string{"-addr", "127.0.0.1:0", "-dynamodb-addr", "127.0.0.1:0"}, args...)
+	go func() { done <- run(ctx, args, getenv, out, ready) }()
 
-	var base string
+	r := &runner{out: out}
 	select {
-	case base = <-ready:
+	case r.base = <-ready:
 	case err := <-done:
+		cancel()
 		t.Fatalf("runner stopped: %v\n%s", err, out.String())
 	case <-time.After(30 * time.Second):
+		cancel()
 		t.Fatalf("runner not ready after 30s:\n%s", out.String())
 	}
-	banner := out.String()
+	r.banner = out.String()
+	stopped := false
+	r.stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("runner stopped with %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("runner did not stop after Ctrl-C")
+		}
+	}
+	t.Cleanup(r.stop)
+	return r
+}
+
+func TestBannerCurlStartsTheDemoLesson(t *testing.T) {
+	r := startRunner(t)
+	base, banner := r.base, r.banner
 
 	tmpl, err := sam.Parse(zoompool.Template)
 	if err != nil {
@@ -89,17 +131,9 @@ func TestBannerCurlStartsTheDemoLesson(t *testing.T) {
 		t.Errorf("banner's curl answered %d %+v", res.StatusCode, body)
 	}
 
-	cancel() // Ctrl-C
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("runner stopped with %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("runner did not stop after Ctrl-C")
-	}
-	if !strings.Contains(out.String(), "shutting down") {
-		t.Errorf("runner did not say it was shutting down:\n%s", out.String())
+	r.stop()
+	if !strings.Contains(r.out.String(), "shutting down") {
+		t.Errorf("runner did not say it was shutting down:\n%s", r.out.String())
 	}
 }
 
@@ -109,7 +143,130 @@ func TestFlags(t *testing.T) {
 		t.Error("stray arguments were accepted")
 	}
 	o, err := parseFlags(nil, &out)
-	if err != nil || o.addr != "127.0.0.1:3000" || !o.demo {
+	if err != nil || o.addr != "127.0.0.1:3000" || !o.demo || o.sweepEvery != 10*time.Minute || o.insecureWebhooks ||
+		o.engineAddr != "127.0.0.1:3001" {
 		t.Errorf("defaults: %+v %v", o, err)
+	}
+	if _, err := parseFlags([]string{"-sweep-every", "-1m"}, &out); err == nil {
+		t.Error("a negative -sweep-every was accepted")
+	}
+	if _, err := parseFlags([]string{"-dynamodb-addr", "0.0.0.0:3001"}, &out); err == nil {
+		t.Error("the embedded engine was allowed to listen beyond loopback")
+	}
+}
+
+// post sends body to url with headers and decodes the JSON answer into v.
+func post(t *testing.T, url, body string, header http.Header, v any) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps.Copy(req.Header, header)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+		t.Fatalf("POST %s answered %d, not JSON: %v", url, res.StatusCode, err)
+	}
+	return res.StatusCode
+}
+
+func signedNow(secret, body string) http.Header {
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	return http.Header{"X-Zm-Request-Timestamp": {ts}, "X-Zm-Signature": {zoom.Sign(secret, ts, []byte(body))}}
+}
+
+// The README's walkthrough: start lesson 1, end its meeting with a webhook
+// signed with the local secret; start it again, let it overrun, and run the
+// sweep as `make sweep` does.
+func TestWebhookAndSweepAgainstTheRunner(t *testing.T) {
+	r := startRunner(t)
+	var started struct {
+		MeetingData struct{ ID string } `json:"meeting_data"`
+	}
+	if status := post(t, r.base+"/schedule/lesson/1/start/", "", nil, &started); status != 200 {
+		t.Fatalf("start lesson 1: %d", status)
+	}
+	ended := `{"event":"meeting.ended","payload":{"object":{"id":"` + started.MeetingData.ID + `"}}}`
+	webhook := r.base + "/schedule/webhook/zoom/"
+	var answer map[string]any
+	if status := post(t, webhook, ended, nil, &answer); status != http.StatusUnauthorized {
+		t.Errorf("unsigned webhook: %d %v, want 401", status, answer)
+	}
+	status := post(t, webhook, ended, signedNow(app.LocalWebhookSecret, ended), &answer)
+	if msg, _ := answer["message"].(string); status != 200 || answer["status"] != "success" || !strings.HasPrefix(msg, "Account Zoom Account ") {
+		t.Errorf("webhook signed with the local secret: %d %v, want success", status, answer)
+	}
+
+	// Started again, and overrunning: its end moved 20 minutes into the past.
+	if status := post(t, r.base+"/schedule/lesson/1/start/", "", nil, &started); status != 200 {
+		t.Fatalf("start lesson 1 again: %d", status)
+	}
+	patch := fmt.Sprintf(`{"start_time":%q,"end_time":%q}`,
+		time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), time.Now().Add(-20*time.Minute).UTC().Format(time.RFC3339))
+	req, _ := http.NewRequest(http.MethodPatch, r.base+"/api/schedule/lessons/1/", strings.NewReader(patch))
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+		t.Fatalf("move lesson 1 into the past: %v %v", res, err)
+	}
+
+	m := regexp.MustCompile("`make sweep ARGS=\"-dynamodb-addr ([0-9.:]+)\"`").FindStringSubmatch(r.banner)
+	if m == nil {
+		t.Fatalf("banner does not say how to sweep its table:\n%s", r.banner)
+	}
+	var out syncBuffer
+	if err := sweepOnce(context.Background(), []string{"-dynamodb-addr", m[1]}, func(string) string { return "" }, &out); err != nil {
+		t.Fatalf("sweep: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), `"msg":"released account"`) || !strings.Contains(out.String(), `"lesson_ended": 1`) {
+		t.Errorf("sweep did not release lesson 1:\n%s", out.String())
+	}
+	res, err := http.Get(r.base + "/api/schedule/lessons/1/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var lesson map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&lesson); err != nil || lesson["status"] != "ended" {
+		t.Errorf("lesson 1 after the sweep: %v %v, want ended", lesson, err)
+	}
+}
+
+func TestInsecureWebhooksAcceptUnsignedRequests(t *testing.T) {
+	r := startRunner(t, "-insecure-webhooks", "-demo=false")
+	if !strings.Contains(r.banner, "accepts unsigned Zoom webhooks") {
+		t.Errorf("banner does not warn about -insecure-webhooks:\n%s", r.banner)
+	}
+	var answer map[string]any
+	body := `{"event":"meeting.ended","payload":{"object":{"id":81476667127}}}`
+	if status := post(t, r.base+"/schedule/webhook/zoom", body, nil, &answer); status != 200 || answer["status"] != "ignored" {
+		t.Errorf("unsigned webhook with -insecure-webhooks: %d %v, want 200 ignored", status, answer)
+	}
+}
+
+func TestSweepWithoutARunnerSaysWhatIsMissing(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	var out bytes.Buffer
+	err = sweepOnce(context.Background(), []string{"-dynamodb-addr", addr}, func(string) string { return "" }, &out)
+	if err == nil || !strings.Contains(err.Error(), "make run") {
+		t.Errorf("sweep with no runner: %v, want an error asking whether `make run` runs", err)
+	}
+}
+
+// scripts/zoom-webhook signs with the runner's local secret by default.
+func TestWebhookScriptUsesTheLocalSecret(t *testing.T) {
+	script, err := os.ReadFile("../../scripts/zoom-webhook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "${ZOOM_WEBHOOK_SECRET_TOKEN:-" + app.LocalWebhookSecret + "}"; !strings.Contains(string(script), want) {
+		t.Errorf("scripts/zoom-webhook does not default to the local secret: want %s", want)
 	}
 }

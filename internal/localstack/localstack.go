@@ -81,10 +81,6 @@ func (e *Engine) Client(ctx context.Context) (*dynamodb.Client, error) {
 	return dynamo.NewClient(ctx, e.Endpoint, func(o *dynamodb.Options) {
 		o.HTTPClient = &http.Client{Transport: e.requests}
 		o.Retryer = retry.AddWithMaxBackoffDelay(retry.NewStandard(), 20*time.Millisecond)
-		if e.Embedded != nil {
-			// The embedded engine sends no X-Amz-Crc32 header to check.
-			o.DisableValidateResponseChecksum = true
-		}
 	})
 }
 
