@@ -72,12 +72,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	anchor, err := app.ParseUpperWeekAnchor(getenv("UPPER_WEEK_ANCHOR"))
+	if err != nil {
+		return err
+	}
 	cfg := app.Config{
 		TableName:        or(getenv("TABLE_NAME"), "zoom-pool"),
 		DynamoDBEndpoint: engine.Endpoint,
 		PoolID:           or(getenv("POOL_ID"), "default"),
 		ZoomClient:       "fake",
 		StartLease:       app.DefaultStartLease,
+		UpperWeekAnchor:  anchor,
 	}
 	if err := localstack.CreateTable(ctx, client, cfg.TableName); err != nil {
 		return err
@@ -86,9 +91,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	seeded := false
+	seeded, now := false, time.Now()
 	if opts.demo {
-		if seeded, err = seedDemo(ctx, a.Store, time.Now()); err != nil {
+		if seeded, err = seedDemo(ctx, a.Store, now); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
 	}
@@ -103,7 +108,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	srv := &http.Server{Handler: logRequests(log, gw), ReadHeaderTimeout: 10 * time.Second}
 	base := "http://" + ln.Addr().String()
-	printBanner(stdout, banner{base: base, engine: engine, table: cfg.TableName, seeded: seeded, routes: gw.Routes()})
+	printBanner(stdout, banner{base: base, engine: engine, table: cfg.TableName, seeded: seeded, routes: gw.Routes(), now: now})
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -17,6 +17,7 @@ import (
 	"zoompool/internal/api"
 	"zoompool/internal/dynamo"
 	"zoompool/internal/pool"
+	"zoompool/internal/schedule"
 	"zoompool/internal/zoom"
 )
 
@@ -35,6 +36,10 @@ type Config struct {
 	// StartLease is how long a claim may stay unconfirmed before it is
 	// reclaimed (START_LEASE, default 60s). It must exceed the start function's timeout.
 	StartLease time.Duration
+	// UpperWeekAnchor is the Monday that starts an upper week
+	// (UPPER_WEEK_ANCHOR, YYYY-MM-DD). Zero: the Monday of the week holding 1
+	// September of the academic year under way (schedule.DefaultAnchor).
+	UpperWeekAnchor pool.Date
 }
 
 // DefaultStartLease is START_LEASE when it is not set.
@@ -66,10 +71,31 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.StartLease = d
 	}
+	var err error
+	if c.UpperWeekAnchor, err = ParseUpperWeekAnchor(getenv("UPPER_WEEK_ANCHOR")); err != nil {
+		problems = append(problems, err.Error())
+	}
 	if len(problems) > 0 {
 		return c, fmt.Errorf("configuration: %s", strings.Join(problems, "; "))
 	}
 	return c, nil
+}
+
+// ParseUpperWeekAnchor reads UPPER_WEEK_ANCHOR: a Monday written YYYY-MM-DD,
+// or "" for none.
+func ParseUpperWeekAnchor(s string) (pool.Date, error) {
+	if s == "" {
+		return pool.Date{}, nil
+	}
+	d, err := pool.ParseDate(s)
+	switch {
+	case err != nil:
+		return pool.Date{}, fmt.Errorf("UPPER_WEEK_ANCHOR %q is not a date YYYY-MM-DD such as 2026-08-31", s)
+	case d.ISOWeekday() != 1:
+		return pool.Date{}, fmt.Errorf("UPPER_WEEK_ANCHOR %s is a %s; it must be the Monday that starts an upper week, such as %s",
+			s, d.Weekday(), d.Monday())
+	}
+	return d, nil
 }
 
 func or(s, def string) string {
@@ -104,10 +130,17 @@ func New(ctx context.Context, cfg Config, client *dynamodb.Client, z pool.Zoom, 
 		log = slog.Default()
 	}
 	store := dynamo.New(client, cfg.TableName, cfg.PoolID)
-	return &App{
-		Config: cfg, Store: store, Zoom: z, Log: log,
-		Service: &pool.Service{Store: store, Zoom: z, Lease: cfg.StartLease, Log: log},
-	}, nil
+	svc := &pool.Service{Store: store, Zoom: z, Lease: cfg.StartLease, Log: log}
+	// Starting a calendar occurrence creates its lesson first, by the
+	// service's clock.
+	occurrences := &schedule.Materializer{Store: store, Anchor: cfg.UpperWeekAnchor, Now: func() time.Time {
+		if svc.Now != nil {
+			return svc.Now()
+		}
+		return time.Now()
+	}}
+	svc.Materialize = occurrences.Materialize
+	return &App{Config: cfg, Store: store, Zoom: z, Log: log, Service: svc}, nil
 }
 
 // FromEnv builds the app of a deployed function from its environment. It logs
@@ -128,7 +161,7 @@ func (a *App) Accounts() *api.Router { return api.NewAccounts(a.Store, a.Log) }
 
 // Calendar is the calendar function's handler.
 func (a *App) Calendar() *api.Router {
-	return api.NewCalendar(api.Calendar{Lessons: a.Store, Log: a.Log})
+	return api.NewCalendar(api.Calendar{Lessons: a.Store, Recurring: a.Store, Anchor: a.Config.UpperWeekAnchor, Log: a.Log})
 }
 
 // HTTPFunctions returns the handler of every HTTP function by its logical id

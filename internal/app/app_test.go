@@ -188,8 +188,12 @@ func TestConfigFromEnv(t *testing.T) {
 		return func(k string) string { return m[k] }
 	}
 	c, err := app.ConfigFromEnv(env("TABLE_NAME", "t"))
-	if err != nil || c.PoolID != "default" || c.ZoomClient != "fake" || c.StartLease != time.Minute {
+	if err != nil || c.PoolID != "default" || c.ZoomClient != "fake" || c.StartLease != time.Minute || !c.UpperWeekAnchor.IsZero() {
 		t.Errorf("defaults: %+v, %v", c, err)
+	}
+	c, err = app.ConfigFromEnv(env("TABLE_NAME", "t", "UPPER_WEEK_ANCHOR", "2026-08-31"))
+	if err != nil || c.UpperWeekAnchor.String() != "2026-08-31" {
+		t.Errorf("anchor 2026-08-31: %+v, %v", c.UpperWeekAnchor, err)
 	}
 	for _, tc := range []struct {
 		name    string
@@ -200,6 +204,10 @@ func TestConfigFromEnv(t *testing.T) {
 		{"bad pool", env("TABLE_NAME", "t", "POOL_ID", "a b"), "POOL_ID"},
 		{"unknown zoom client", env("TABLE_NAME", "t", "ZOOM_CLIENT", "live"), "ZOOM_CLIENT"},
 		{"short lease", env("TABLE_NAME", "t", "START_LEASE", "5s"), "START_LEASE"},
+		{"malformed anchor", env("TABLE_NAME", "t", "UPPER_WEEK_ANCHOR", "31.08.2026"), `UPPER_WEEK_ANCHOR "31.08.2026" is not a date YYYY-MM-DD`},
+		{"impossible anchor", env("TABLE_NAME", "t", "UPPER_WEEK_ANCHOR", "2026-02-29"), "UPPER_WEEK_ANCHOR"},
+		{"anchor not a Monday", env("TABLE_NAME", "t", "UPPER_WEEK_ANCHOR", "2026-09-02"),
+			"UPPER_WEEK_ANCHOR 2026-09-02 is a Wednesday; it must be the Monday that starts an upper week, such as 2026-08-31"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := app.ConfigFromEnv(tc.getenv); err == nil || !strings.Contains(err.Error(), tc.mention) {
