@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -16,8 +17,17 @@ import (
 	"zoompool/internal/pool"
 )
 
+// demoSeries is the demo's recurring lesson: every week on today's weekday,
+// at the start of the current hour in demoZone.
+const (
+	demoSeries = "demo-weekly"
+	demoZone   = "Europe/Berlin"
+)
+
 // seedDemo fills an empty pool with three accounts, and adds lesson "1"
-// (teacher-1, group-1) starting now. It reports whether it seeded anything.
+// (teacher-1, group-1) starting now and the recurring lesson demoSeries
+// (teacher-2, group-2), whose occurrence today has begun. It reports whether
+// it seeded anything.
 func seedDemo(ctx context.Context, st *dynamo.Store, now time.Time) (bool, error) {
 	accounts, err := st.Pool(ctx)
 	if err != nil || len(accounts) > 0 {
@@ -41,7 +51,30 @@ func seedDemo(ctx context.Context, st *dynamo.Store, now time.Time) (bool, error
 	if pool.ErrorKind(err) == pool.KindConflict {
 		err = nil // lesson 1 is there from an earlier run
 	}
+	if err != nil {
+		return true, err
+	}
+	today, hour := demoOccurrence(now)
+	_, err = st.PutRecurringLesson(ctx, pool.RecurringLesson{
+		ID: demoSeries, Title: "Demo series: geometry", TeacherID: "teacher-2", GroupID: "group-2",
+		Weekday: today.ISOWeekday(), StartTime: hour, DurationMinutes: 120, TimeZone: demoZone,
+		WeekType: pool.EveryWeek, ValidFrom: today.AddDays(-28),
+	})
+	if pool.ErrorKind(err) == pool.KindConflict {
+		err = nil
+	}
 	return true, err
+}
+
+// demoOccurrence is the day and time of the demo series' occurrence that
+// began in the current hour.
+func demoOccurrence(now time.Time) (pool.Date, pool.TimeOfDay) {
+	loc, err := pool.Zone(demoZone)
+	if err != nil {
+		panic(err) // the zone database is compiled in
+	}
+	local := now.In(loc)
+	return pool.DateOf(local), pool.TimeOfDay(local.Hour() * 60)
 }
 
 type banner struct {
@@ -53,6 +86,7 @@ type banner struct {
 	opts   options
 	// secretFromEnv: the webhook secret is ZOOM_WEBHOOK_SECRET_TOKEN's, not the local default.
 	secretFromEnv bool
+	now           time.Time
 }
 
 func printBanner(w io.Writer, b banner) {
@@ -87,7 +121,9 @@ func printBanner(w io.Writer, b banner) {
 		fmt.Fprintf(&sb, "  sweep:   off (-sweep-every 0); `%s` runs one now\n", sweep)
 	}
 	if b.seeded {
-		fmt.Fprintf(&sb, "  demo:    accounts \"Zoom Account 1..3\", lesson 1 (teacher-1, group-1) starting now\n")
+		day, hour := demoOccurrence(b.now)
+		fmt.Fprintf(&sb, "  demo:    accounts \"Zoom Account 1..3\", lesson 1 (teacher-1, group-1) starting now,\n")
+		fmt.Fprintf(&sb, "           recurring lesson %s (teacher-2, group-2) every %s at %s %s\n", demoSeries, day.Weekday(), hour, demoZone)
 	}
 	fmt.Fprintf(&sb, "\nRoutes:\n")
 	routes := slices.Clone(b.routes)
@@ -96,9 +132,19 @@ func printBanner(w io.Writer, b banner) {
 		return cmp.Or(cmp.Compare(x.Path, y.Path), cmp.Compare(order[x.Method], order[y.Method]))
 	})
 	for _, r := range routes {
-		fmt.Fprintf(&sb, "  %-6s %s%s/\n", r.Method, b.base, r.Path)
+		slash := "/" // the frontend's URLs end in one; a file name such as calendar.ics does not
+		if path.Ext(r.Path) != "" {
+			slash = ""
+		}
+		fmt.Fprintf(&sb, "  %-6s %s%s%s\n", r.Method, b.base, r.Path, slash)
 	}
 	fmt.Fprintf(&sb, "\nStart lesson 1:\n  curl -s -X POST %s/schedule/lesson/1/start/\n", b.base)
+	if b.seeded {
+		day, _ := demoOccurrence(b.now)
+		fmt.Fprintf(&sb, "\nThis week's calendar, then start today's occurrence of %s:\n", demoSeries)
+		fmt.Fprintf(&sb, "  curl -s '%s/api/schedule/calendar/?start=%s&end=%s&timeZone=%s'\n", b.base, day.Monday(), day.Monday().AddDays(7), demoZone)
+		fmt.Fprintf(&sb, "  curl -s -X POST %s/schedule/lesson/%s/start/\n", b.base, pool.OccurrenceID(demoSeries, day))
+	}
 	fmt.Fprintf(&sb, "\nCtrl-C stops it.\n\n")
 	_, _ = io.WriteString(w, sb.String())
 }

@@ -133,9 +133,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	seeded := false
+	seeded, now := false, time.Now()
 	if opts.demo {
-		if seeded, err = seedDemo(ctx, a.Store, time.Now()); err != nil {
+		if seeded, err = seedDemo(ctx, a.Store, now); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
 	}
@@ -151,7 +151,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	srv := &http.Server{Handler: logRequests(log, gw), ReadHeaderTimeout: 10 * time.Second}
 	base := "http://" + ln.Addr().String()
 	printBanner(stdout, banner{base: base, engine: engine, table: cfg.TableName, seeded: seeded, routes: gw.Routes(),
-		secretFromEnv: getenv("ZOOM_WEBHOOK_SECRET_TOKEN") != "", opts: opts})
+		secretFromEnv: getenv("ZOOM_WEBHOOK_SECRET_TOKEN") != "", opts: opts, now: now})
 
 	var sweeps sync.WaitGroup
 	defer sweeps.Wait()

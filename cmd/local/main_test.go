@@ -100,7 +100,7 @@ func TestBannerCurlStartsTheDemoLesson(t *testing.T) {
 	}
 	for _, f := range tmpl.Functions {
 		for _, r := range f.Routes {
-			if !regexp.MustCompile(`(?m)^  ` + r.Method + ` +` + regexp.QuoteMeta(base+r.Path+"/") + `$`).MatchString(banner) {
+			if !regexp.MustCompile(`(?m)^  ` + r.Method + ` +` + regexp.QuoteMeta(base+r.Path) + `/?$`).MatchString(banner) {
 				t.Errorf("banner does not list %s", r)
 			}
 		}
@@ -129,6 +129,39 @@ func TestBannerCurlStartsTheDemoLesson(t *testing.T) {
 	if res.StatusCode != 200 || body.Status != "success" || body.LessonID != "1" ||
 		!strings.HasPrefix(body.ZoomAccount, "Zoom Account ") || !strings.Contains(body.MeetingData.JoinURL, "pwd=") {
 		t.Errorf("banner's curl answered %d %+v", res.StatusCode, body)
+	}
+
+	// The banner's calendar lists today's occurrence of the demo series, and
+	// its second curl starts it.
+	m = regexp.MustCompile(`curl -s '(\S+/api/schedule/calendar/\S+)'`).FindStringSubmatch(banner)
+	starts := regexp.MustCompile(`curl -s -X POST (\S+)`).FindAllStringSubmatch(banner, -1)
+	if m == nil || len(starts) != 2 {
+		t.Fatalf("banner has no calendar curl and occurrence start:\n%s", banner)
+	}
+	occurrence := strings.TrimSuffix(strings.TrimPrefix(starts[1][1], base+"/schedule/lesson/"), "/start/")
+	calendar, err := http.Get(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer calendar.Body.Close()
+	var events []struct {
+		ID string `json:"id"`
+	}
+	err = json.NewDecoder(calendar.Body).Decode(&events)
+	listed := false
+	for _, e := range events {
+		listed = listed || e.ID == occurrence
+	}
+	if err != nil || !listed {
+		t.Errorf("banner's calendar answered %d %+v (%v), want it to list %s", calendar.StatusCode, events, err, occurrence)
+	}
+	res, err = http.Post(starts[1][1], "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != 200 || body.LessonID != occurrence {
+		t.Errorf("banner's occurrence curl answered %d %+v (%v), want lesson %s started", res.StatusCode, body, err, occurrence)
 	}
 
 	r.stop()

@@ -14,9 +14,14 @@ import (
 
 	"zoompool/internal/app"
 	"zoompool/internal/localstack"
+	"zoompool/internal/pool"
 	"zoompool/internal/pooltest"
 	"zoompool/internal/zoom"
 )
+
+// anchor is the configured start of an upper week: the Monday of the week
+// that holds 1 September 2026.
+var anchor = pool.Date{Year: 2026, Month: time.August, Day: 31}
 
 // harness is the whole HTTP API, as the local runner serves it, on a fresh
 // table, with the fake Zoom.
@@ -33,7 +38,7 @@ func newHarness(t testing.TB, capacities ...int) *harness {
 	env.AddAccounts(t, capacities...)
 	fake := &zoom.Fake{}
 	cfg := app.Config{TableName: env.Table, PoolID: "default", ZoomClient: "fake", StartLease: app.DefaultStartLease,
-		WebhookSecret: webhookSecret}
+		WebhookSecret: webhookSecret, UpperWeekAnchor: anchor}
 	a, err := app.New(context.Background(), cfg, env.Client, fake, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

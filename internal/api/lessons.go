@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"zoompool/internal/pool"
+	"zoompool/internal/schedule"
 )
 
 // LessonStore is the storage of lessons the calendar function needs.
@@ -20,7 +21,11 @@ type LessonStore interface {
 
 // Calendar is what the calendar function's handler needs.
 type Calendar struct {
-	Lessons LessonStore
+	Lessons   LessonStore
+	Recurring RecurringStore
+	// Anchor is the configured upper-week anchor (UPPER_WEEK_ANCHOR); zero for
+	// schedule.DefaultAnchor.
+	Anchor pool.Date
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	Log *slog.Logger
@@ -34,6 +39,11 @@ const DefaultListSpan = 7 * 24 * time.Hour
 //
 //	GET, POST /api/schedule/lessons
 //	GET, PATCH, DELETE /api/schedule/lessons/{id}
+//	GET, POST /api/schedule/recurring-lessons
+//	GET, PATCH, DELETE /api/schedule/recurring-lessons/{id}
+//	POST /api/schedule/recurring-lessons/{id}/cancelled-dates
+//	GET /api/schedule/calendar
+//	GET /api/schedule/calendar.ics
 func NewCalendar(c Calendar) *Router {
 	now := c.Now
 	if now == nil {
@@ -109,34 +119,47 @@ func NewCalendar(c Calendar) *Router {
 		writeJSON(w, http.StatusOK, newLessonJSON(l))
 		return nil
 	})
+	c.recurringRoutes(rt, now)
+	c.calendarRoutes(rt, now)
 	return rt
 }
 
 // lessonQuery reads ?start=&end=&teacher_id=&group_id=. Without start the list
 // begins today (UTC); without end it spans DefaultListSpan.
 func lessonQuery(r *http.Request, now time.Time) (pool.LessonQuery, error) {
+	return rangeQuery(r, time.UTC, now.UTC().Truncate(24*time.Hour), DefaultListSpan)
+}
+
+// rangeQuery reads ?start=&end=&teacher_id=&group_id=, with dates and times
+// without an offset in loc. Without start the range begins at from; without
+// end it spans span.
+func rangeQuery(r *http.Request, loc *time.Location, from time.Time, span time.Duration) (pool.LessonQuery, error) {
 	v := r.URL.Query()
 	q := pool.LessonQuery{TeacherID: v.Get("teacher_id"), GroupID: v.Get("group_id")}
 	var err error
-	if q.From, err = parseInstant("start", v.Get("start"), now.UTC().Truncate(24*time.Hour)); err != nil {
+	if q.From, err = parseInstant("start", v.Get("start"), from, loc); err != nil {
 		return q, err
 	}
-	if q.To, err = parseInstant("end", v.Get("end"), q.From.Add(DefaultListSpan)); err != nil {
+	if q.To, err = parseInstant("end", v.Get("end"), q.From.Add(span), loc); err != nil {
 		return q, err
 	}
 	return q, q.Validate()
 }
 
-// parseInstant parses an RFC 3339 date-time, or a date meaning its midnight UTC.
-func parseInstant(name, s string, def time.Time) (time.Time, error) {
+// parseInstant parses an RFC 3339 date-time; a date-time without an offset
+// (as FullCalendar sends them with a named time zone), meaning that time in
+// loc; or a date, meaning its midnight in loc.
+func parseInstant(name, s string, def time.Time, loc *time.Location) (time.Time, error) {
 	if s == "" {
 		return def, nil
 	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t.UTC(), nil
 	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t, nil
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04", time.DateOnly} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return schedule.LocalTime(pool.DateOf(t), pool.TimeOfDay(t.Hour()*60+t.Minute()), loc).Add(time.Duration(t.Second()) * time.Second).UTC(), nil
+		}
 	}
 	return time.Time{}, pool.Invalidf("%s must be an RFC 3339 date-time such as 2026-11-30T09:00:00Z, or a date such as 2026-11-30; got %q", name, s)
 }

@@ -18,6 +18,7 @@ import (
 	"zoompool/internal/api"
 	"zoompool/internal/dynamo"
 	"zoompool/internal/pool"
+	"zoompool/internal/schedule"
 	"zoompool/internal/zoom"
 )
 
@@ -49,6 +50,10 @@ type Config struct {
 	// InsecureWebhooks accepts unsigned webhooks. No environment variable sets
 	// it: only the local runner does, when asked to.
 	InsecureWebhooks bool
+	// UpperWeekAnchor is the Monday that starts an upper week
+	// (UPPER_WEEK_ANCHOR, YYYY-MM-DD). Zero: the Monday of the week holding 1
+	// September of the academic year under way (schedule.DefaultAnchor).
+	UpperWeekAnchor pool.Date
 }
 
 // DefaultStartLease is START_LEASE when it is not set.
@@ -96,10 +101,31 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.ReleaseGrace = d
 	}
+	var err error
+	if c.UpperWeekAnchor, err = ParseUpperWeekAnchor(getenv("UPPER_WEEK_ANCHOR")); err != nil {
+		problems = append(problems, err.Error())
+	}
 	if len(problems) > 0 {
 		return c, fmt.Errorf("configuration: %s", strings.Join(problems, "; "))
 	}
 	return c, nil
+}
+
+// ParseUpperWeekAnchor reads UPPER_WEEK_ANCHOR: a Monday written YYYY-MM-DD,
+// or "" for none.
+func ParseUpperWeekAnchor(s string) (pool.Date, error) {
+	if s == "" {
+		return pool.Date{}, nil
+	}
+	d, err := pool.ParseDate(s)
+	switch {
+	case err != nil:
+		return pool.Date{}, fmt.Errorf("UPPER_WEEK_ANCHOR %q is not a date YYYY-MM-DD such as 2026-08-31", s)
+	case d.ISOWeekday() != 1:
+		return pool.Date{}, fmt.Errorf("UPPER_WEEK_ANCHOR %s is a %s; it must be the Monday that starts an upper week, such as %s",
+			s, d.Weekday(), d.Monday())
+	}
+	return d, nil
 }
 
 func or(s, def string) string {
@@ -147,6 +173,9 @@ func New(ctx context.Context, cfg Config, client *dynamodb.Client, z pool.Zoom, 
 	a := &App{Config: cfg, Store: store, Zoom: z, Log: log}
 	a.Service = &pool.Service{Store: store, Zoom: z, Lease: cfg.StartLease, Log: log, Now: a.now}
 	a.Releaser = &pool.Releaser{Store: store, Grace: cfg.ReleaseGrace, Log: log, Now: a.now}
+	// Starting a calendar occurrence creates its lesson first.
+	occurrences := &schedule.Materializer{Store: store, Anchor: cfg.UpperWeekAnchor, Now: a.now}
+	a.Service.Materialize = occurrences.Materialize
 	return a, nil
 }
 
@@ -174,7 +203,7 @@ func (a *App) Accounts() *api.Router { return api.NewAccounts(a.Store, a.Log) }
 
 // Calendar is the calendar function's handler.
 func (a *App) Calendar() *api.Router {
-	return api.NewCalendar(api.Calendar{Lessons: a.Store, Log: a.Log})
+	return api.NewCalendar(api.Calendar{Lessons: a.Store, Recurring: a.Store, Anchor: a.Config.UpperWeekAnchor, Log: a.Log})
 }
 
 // ZoomWebhook is the zoom-webhook function's handler.

@@ -225,13 +225,17 @@ func TestConfigFromEnv(t *testing.T) {
 	}
 	c, err := app.ConfigFromEnv(env("TABLE_NAME", "t"))
 	if err != nil || c.PoolID != "default" || c.ZoomClient != "fake" || c.StartLease != time.Minute ||
-		c.ReleaseGrace != 15*time.Minute || c.WebhookSecret != "" || c.InsecureWebhooks {
+		c.ReleaseGrace != 15*time.Minute || c.WebhookSecret != "" || c.InsecureWebhooks || !c.UpperWeekAnchor.IsZero() {
 		t.Errorf("defaults: %+v, %v", c, err)
 	}
 	c, err = app.ConfigFromEnv(env("TABLE_NAME", "t", "RELEASE_GRACE", "5m", "ZOOM_WEBHOOK_SECRET_TOKEN", "s3",
 		"ZOOM_WEBHOOK_SECRET_PARAMETER", "/zoom-pool/webhook"))
 	if err != nil || c.ReleaseGrace != 5*time.Minute || c.WebhookSecret != "s3" || c.WebhookSecretParameter != "/zoom-pool/webhook" {
 		t.Errorf("set: %+v, %v", c, err)
+	}
+	c, err = app.ConfigFromEnv(env("TABLE_NAME", "t", "UPPER_WEEK_ANCHOR", "2026-08-31"))
+	if err != nil || c.UpperWeekAnchor.String() != "2026-08-31" {
+		t.Errorf("anchor 2026-08-31: %+v, %v", c.UpperWeekAnchor, err)
 	}
 	for _, tc := range []struct {
 		name    string
@@ -244,6 +248,10 @@ func TestConfigFromEnv(t *testing.T) {
 		{"short lease", env("TABLE_NAME", "t", "START_LEASE", "5s"), "START_LEASE"},
 		{"grace not a duration", env("TABLE_NAME", "t", "RELEASE_GRACE", "15"), "RELEASE_GRACE"},
 		{"no grace", env("TABLE_NAME", "t", "RELEASE_GRACE", "0s"), "RELEASE_GRACE"},
+		{"malformed anchor", env("TABLE_NAME", "t", "UPPER_WEEK_ANCHOR", "31.08.2026"), `UPPER_WEEK_ANCHOR "31.08.2026" is not a date YYYY-MM-DD`},
+		{"impossible anchor", env("TABLE_NAME", "t", "UPPER_WEEK_ANCHOR", "2026-02-29"), "UPPER_WEEK_ANCHOR"},
+		{"anchor not a Monday", env("TABLE_NAME", "t", "UPPER_WEEK_ANCHOR", "2026-09-02"),
+			"UPPER_WEEK_ANCHOR 2026-09-02 is a Wednesday; it must be the Monday that starts an upper week, such as 2026-08-31"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := app.ConfigFromEnv(tc.getenv); err == nil || !strings.Contains(err.Error(), tc.mention) {

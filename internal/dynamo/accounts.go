@@ -44,11 +44,7 @@ func (s *Store) CreateAccount(ctx context.Context, a pool.Account) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: p.TableName, Item: p.Item,
-		ConditionExpression: p.ConditionExpression, ExpressionAttributeNames: p.ExpressionAttributeNames,
-		ExpressionAttributeValues: p.ExpressionAttributeValues,
-	})
+	err = s.putItem(ctx, p)
 	if _, ok := asConditionFailed(err); ok {
 		return pool.Conflictf("account_exists", "a Zoom account with id %q already exists", a.ID)
 	}

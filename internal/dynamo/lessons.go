@@ -90,11 +90,7 @@ func decodeLesson(item map[string]types.AttributeValue) (pool.Lesson, error) {
 func (s *Store) PutLesson(ctx context.Context, l pool.Lesson) (pool.Lesson, error) {
 	prev := l.Version
 	l.Version++
-	cond := eq("version", prev)
-	if prev == 0 {
-		cond = expression.AttributeNotExists(expression.Name(attrPK))
-	}
-	put, err := s.put(newLessonRecord(l), &cond)
+	put, err := s.put(newLessonRecord(l), ptr(versioned(prev)))
 	if err != nil {
 		return pool.Lesson{}, err
 	}

@@ -1,6 +1,8 @@
 package dynamo
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,10 +15,14 @@ import (
 //	hold             pk=POOL#<pool>     sk=ACCOUNT#<id>#HOLD#<lesson>
 //	lesson           pk=LESSON#<id>     sk=LESSON
 //	meeting lookup   pk=MEETING#<id>    sk=MEETING
+//	recurring lesson pk=RECURRING#<id>  sk=RECURRING
 //
 // Accounts and their holds share a partition, so one consistent Query reads the
 // whole pool. Lessons carry three GSI keys: by-date (month of start, then start),
-// by-teacher and by-group (then start).
+// by-teacher and by-group (then start). Recurring lessons use the same three
+// indexes under partitions of their own (RECURRING, RECURRING#TEACHER#<id>,
+// RECURRING#GROUP#<id>), sorted by the last day they are valid, so a range
+// read skips the series that ended before it.
 const (
 	attrPK = "pk"
 	attrSK = "sk"
@@ -25,13 +31,15 @@ const (
 	indexByTeacher = "by-teacher"
 	indexByGroup   = "by-group"
 
-	typeAccount = "account"
-	typeHold    = "hold"
-	typeLesson  = "lesson"
-	typeMeeting = "meeting"
+	typeAccount   = "account"
+	typeHold      = "hold"
+	typeLesson    = "lesson"
+	typeMeeting   = "meeting"
+	typeRecurring = "recurring"
 
-	lessonSK  = "LESSON"
-	meetingSK = "MEETING"
+	lessonSK    = "LESSON"
+	meetingSK   = "MEETING"
+	recurringSK = "RECURRING"
 )
 
 func poolPK(poolID string) string              { return "POOL#" + poolID }
@@ -39,6 +47,7 @@ func accountSK(id string) string               { return "ACCOUNT#" + id }
 func holdSK(accountID, lessonID string) string { return accountSK(accountID) + "#HOLD#" + lessonID }
 func lessonPK(id string) string                { return "LESSON#" + id }
 func meetingPK(id string) string               { return "MEETING#" + id }
+func recurringPK(id string) string             { return "RECURRING#" + id }
 
 // timeLayout is fixed-width UTC, so stored times sort as strings.
 const timeLayout = "2006-01-02T15:04:05.000Z"
@@ -213,4 +222,104 @@ type meetingRecord struct {
 	AccountName string `dynamodbav:"account_name,omitempty"`
 	Token       string `dynamodbav:"token"`
 	CreatedAt   string `dynamodbav:"created_at"`
+}
+
+// Index partitions of recurring lessons.
+const (
+	recurringByDatePK      = "RECURRING"
+	recurringByTeacherPref = "RECURRING#TEACHER#"
+	recurringByGroupPref   = "RECURRING#GROUP#"
+	// openEnded sorts after every date: the valid_until key of open series.
+	openEnded = "9999-12-31"
+)
+
+type recurringRecord struct {
+	PK              string   `dynamodbav:"pk"`
+	SK              string   `dynamodbav:"sk"`
+	Type            string   `dynamodbav:"type"`
+	ID              string   `dynamodbav:"id"`
+	Title           string   `dynamodbav:"title"`
+	TeacherID       string   `dynamodbav:"teacher_id"`
+	GroupID         string   `dynamodbav:"group_id"`
+	Weekday         int      `dynamodbav:"weekday"`
+	StartTime       string   `dynamodbav:"start_time"`
+	DurationMinutes int      `dynamodbav:"duration_minutes"`
+	TimeZone        string   `dynamodbav:"timezone"`
+	WeekType        string   `dynamodbav:"week_type"`
+	ValidFrom       string   `dynamodbav:"valid_from"`
+	ValidUntil      string   `dynamodbav:"valid_until,omitempty"`
+	CancelledDates  []string `dynamodbav:"cancelled_dates,stringset,omitempty"`
+	Materialized    []string `dynamodbav:"materialized_dates,stringset,omitempty"`
+	Version         int      `dynamodbav:"version"`
+
+	// GSI keys, derived from the fields above on every write.
+	ByDatePK    string `dynamodbav:"gsi1pk"`
+	ByDateSK    string `dynamodbav:"gsi1sk"`
+	ByTeacherPK string `dynamodbav:"gsi2pk"`
+	ByTeacherSK string `dynamodbav:"gsi2sk"`
+	ByGroupPK   string `dynamodbav:"gsi3pk"`
+	ByGroupSK   string `dynamodbav:"gsi3sk"`
+}
+
+func newRecurringRecord(r pool.RecurringLesson) recurringRecord {
+	rec := recurringRecord{
+		PK: recurringPK(r.ID), SK: recurringSK, Type: typeRecurring,
+		ID: r.ID, Title: r.Title, TeacherID: r.TeacherID, GroupID: r.GroupID,
+		Weekday: r.Weekday, StartTime: r.StartTime.String(), DurationMinutes: r.DurationMinutes,
+		TimeZone: r.TimeZone, WeekType: string(r.WeekType),
+		ValidFrom: r.ValidFrom.String(), ValidUntil: r.ValidUntil.String(),
+		CancelledDates: dateStrings(r.CancelledDates), Materialized: dateStrings(r.Materialized),
+		Version: r.Version,
+	}
+	byEnd := cmp.Or(rec.ValidUntil, openEnded) + "#" + r.ID
+	rec.ByDatePK, rec.ByDateSK = recurringByDatePK, byEnd
+	rec.ByTeacherPK, rec.ByTeacherSK = recurringByTeacherPref+r.TeacherID, byEnd
+	rec.ByGroupPK, rec.ByGroupSK = recurringByGroupPref+r.GroupID, byEnd
+	return rec
+}
+
+func (rec recurringRecord) recurring() (pool.RecurringLesson, error) {
+	r := pool.RecurringLesson{
+		ID: rec.ID, Title: rec.Title, TeacherID: rec.TeacherID, GroupID: rec.GroupID,
+		Weekday: rec.Weekday, DurationMinutes: rec.DurationMinutes,
+		TimeZone: rec.TimeZone, WeekType: pool.WeekType(rec.WeekType), Version: rec.Version,
+	}
+	var errs [5]error
+	r.StartTime, errs[0] = pool.ParseTimeOfDay(rec.StartTime)
+	r.ValidFrom, errs[1] = pool.ParseDate(rec.ValidFrom)
+	if rec.ValidUntil != "" {
+		r.ValidUntil, errs[2] = pool.ParseDate(rec.ValidUntil)
+	}
+	r.CancelledDates, errs[3] = parseDates(rec.CancelledDates)
+	r.Materialized, errs[4] = parseDates(rec.Materialized)
+	if err := errors.Join(errs[:]...); err != nil {
+		return pool.RecurringLesson{}, fmt.Errorf("recurring lesson %s: %w", rec.ID, err)
+	}
+	return r, nil
+}
+
+// dateStrings writes dates for a string set attribute; none is nil, which
+// omits the attribute (an empty non-nil slice would be written as NULL).
+func dateStrings(dates []pool.Date) []string {
+	if len(dates) == 0 {
+		return nil
+	}
+	out := make([]string, len(dates))
+	for i, d := range dates {
+		out[i] = d.String()
+	}
+	return out
+}
+
+// parseDates parses a string set's dates, which come in no order, and sorts them.
+func parseDates(ss []string) ([]pool.Date, error) {
+	dates := make([]pool.Date, 0, len(ss))
+	for _, s := range ss {
+		d, err := pool.ParseDate(s)
+		if err != nil {
+			return nil, err
+		}
+		dates = append(dates, d)
+	}
+	return pool.SortDates(dates), nil
 }

@@ -89,6 +89,25 @@ func (s *Store) put(item any, cond *expression.ConditionBuilder) (*types.Put, er
 	return p, nil
 }
 
+// versioned is the condition of writing back a record read at version prev:
+// that there is none yet (prev 0, a create) or that it is still at prev.
+func versioned(prev int) expression.ConditionBuilder {
+	if prev == 0 {
+		return expression.AttributeNotExists(expression.Name(attrPK))
+	}
+	return eq("version", prev)
+}
+
+// putItem sends p on its own, outside a transaction.
+func (s *Store) putItem(ctx context.Context, p *types.Put) error {
+	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: p.TableName, Item: p.Item,
+		ConditionExpression: p.ConditionExpression, ExpressionAttributeNames: p.ExpressionAttributeNames,
+		ExpressionAttributeValues: p.ExpressionAttributeValues,
+	})
+	return err
+}
+
 func (s *Store) update(k map[string]types.AttributeValue, upd expression.UpdateBuilder, cond expression.ConditionBuilder) *types.Update {
 	e := expr(expression.NewBuilder().WithUpdate(upd).WithCondition(cond))
 	return &types.Update{

@@ -26,9 +26,16 @@ func (q LessonQuery) Validate() error {
 	case q.To.Sub(q.From) > MaxRange:
 		return Invalidf("a range spans at most 366 days; ask for %s to %s in smaller pieces",
 			q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
-	case q.TeacherID != "" && !ValidID(q.TeacherID):
+	}
+	return validateFilters(q.TeacherID, q.GroupID)
+}
+
+// validateFilters checks the optional teacher and group of a query.
+func validateFilters(teacherID, groupID string) error {
+	switch {
+	case teacherID != "" && !ValidID(teacherID):
 		return Invalidf("teacher_id must be 1 to %d letters, digits, '-' or '_'", maxIDLen)
-	case q.GroupID != "" && !ValidID(q.GroupID):
+	case groupID != "" && !ValidID(groupID):
 		return Invalidf("group_id must be 1 to %d letters, digits, '-' or '_'", maxIDLen)
 	}
 	return nil
@@ -48,23 +55,32 @@ type LessonWriter interface {
 // concurrent write (a start, a release, another edit) got there first. edit
 // may refuse the change by returning an error, which EditLesson returns as is.
 func EditLesson(ctx context.Context, st LessonWriter, id string, edit func(*Lesson) error) (Lesson, error) {
+	return editRecord(ctx, id, ErrLessonChanged, st.Lesson, st.PutLesson, Lesson.Validate, edit)
+}
+
+// editRecord is the read-edit-validate-write loop of EditLesson and
+// EditRecurringLesson; write returns changed when the version moved.
+func editRecord[T any](ctx context.Context, id string, changed error,
+	read func(context.Context, string) (T, error), write func(context.Context, T) (T, error),
+	validate func(T) error, edit func(*T) error) (T, error) {
+	var zero T
 	for attempt := 0; ; attempt++ {
-		l, err := st.Lesson(ctx, id)
+		v, err := read(ctx, id)
 		if err != nil {
-			return Lesson{}, err
+			return zero, err
 		}
-		if err := edit(&l); err != nil {
-			return Lesson{}, err
+		if err := edit(&v); err != nil {
+			return zero, err
 		}
-		if err := l.Validate(); err != nil {
-			return Lesson{}, err
+		if err := validate(v); err != nil {
+			return zero, err
 		}
-		saved, err := st.PutLesson(ctx, l)
-		if errors.Is(err, ErrLessonChanged) && attempt < 10 {
+		saved, err := write(ctx, v)
+		if errors.Is(err, changed) && attempt < 10 {
 			continue
 		}
-		if errors.Is(err, ErrLessonChanged) {
-			return Lesson{}, fmt.Errorf("edit lesson %s: gave up after %d concurrent changes: %w", id, attempt+1, err)
+		if errors.Is(err, changed) {
+			return zero, fmt.Errorf("edit %s: gave up after %d concurrent changes: %w", id, attempt+1, err)
 		}
 		return saved, err
 	}

@@ -168,19 +168,34 @@ func (a Account) Validate() error {
 	return nil
 }
 
-// Validate reports the first thing wrong with the lesson as an EINVALID error.
-func (l Lesson) Validate() error {
+// validateLessonFields checks what lessons and recurring lessons share.
+func validateLessonFields(id, title, teacherID, groupID string) error {
 	switch {
-	case !ValidID(l.ID):
+	case !ValidID(id):
 		return Invalidf("id must be 1 to %d letters, digits, '-' or '_'", maxIDLen)
-	case l.Title == "":
+	case title == "":
 		return Invalidf("title is required")
-	case utf8.RuneCountInString(l.Title) > maxTitleLen:
+	case utf8.RuneCountInString(title) > maxTitleLen:
 		return Invalidf("title must be at most %d characters", maxTitleLen)
-	case !ValidID(l.TeacherID):
+	case !ValidID(teacherID):
 		return Invalidf("teacher_id is required: 1 to %d letters, digits, '-' or '_'", maxIDLen)
-	case !ValidID(l.GroupID):
+	case !ValidID(groupID):
 		return Invalidf("group_id is required: 1 to %d letters, digits, '-' or '_'", maxIDLen)
+	}
+	return nil
+}
+
+// Validate reports the first thing wrong with the lesson as an EINVALID error.
+// A lesson that materialises a recurring occurrence has that occurrence's id.
+func (l Lesson) Validate() error {
+	id := l.ID
+	if l.Materializes() {
+		id = l.RecurringID // its own id holds an '@', which ValidID refuses
+	}
+	if err := validateLessonFields(id, l.Title, l.TeacherID, l.GroupID); err != nil {
+		return err
+	}
+	switch {
 	case l.Start.IsZero() || l.End.IsZero():
 		return Invalidf("start_time and end_time are required")
 	case !l.End.After(l.Start):
@@ -191,6 +206,13 @@ func (l Lesson) Validate() error {
 		return Invalidf("topics must be at most %d bytes", maxTextLen)
 	}
 	return nil
+}
+
+// Materializes reports whether the lesson is an occurrence of a recurring
+// lesson: its id is OccurrenceID(RecurringID, OccurrenceDate).
+func (l Lesson) Materializes() bool {
+	rid, d, ok := ParseOccurrenceID(l.ID)
+	return ok && rid == l.RecurringID && d.String() == l.OccurrenceDate
 }
 
 // Holding reports whether the lesson currently holds an account.

@@ -1,0 +1,111 @@
+package schedule
+
+import (
+	"fmt"
+	"time"
+
+	"zoompool/internal/pool"
+)
+
+// Occurrence is one meeting of a recurring lesson.
+type Occurrence struct {
+	// Date is the local date in the lesson's zone.
+	Date       pool.Date
+	Start, End time.Time
+	// Excluded occurrences were cancelled or materialised: the calendar shows
+	// nothing, or the lesson they became, in their place.
+	Excluded bool
+}
+
+// slots returns every meeting of r's pattern (weekday, week type, validity)
+// that overlaps [from, to), excluded ones included, in order.
+func slots(r pool.RecurringLesson, from, to time.Time, anchor pool.Date) ([]Occurrence, error) {
+	loc, err := pool.Zone(r.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("recurring lesson %s: %w", r.ID, err)
+	}
+	// A lesson lasts at most 12 hours, so one starting the local day before
+	// from may still run into the range.
+	first := pool.DateOf(from.In(loc)).AddDays(-1)
+	if first.Before(r.ValidFrom) {
+		first = r.ValidFrom
+	}
+	last := pool.DateOf(to.In(loc))
+	if !r.ValidUntil.IsZero() && r.ValidUntil.Before(last) {
+		last = r.ValidUntil
+	}
+	first = first.AddDays((r.Weekday - first.ISOWeekday() + 7) % 7)
+	step := 7
+	if r.WeekType != pool.EveryWeek {
+		step = 14
+		if !Meets(r.WeekType, first, anchor) {
+			first = first.AddDays(7)
+		}
+	}
+	duration := time.Duration(r.DurationMinutes) * time.Minute
+	var out []Occurrence
+	for d := first; !d.After(last); d = d.AddDays(step) {
+		start := LocalTime(d, r.StartTime, loc)
+		end := start.Add(duration)
+		if !end.After(from) || !start.Before(to) {
+			continue
+		}
+		out = append(out, Occurrence{Date: d, Start: start, End: end, Excluded: r.Cancelled(d) || r.IsMaterialized(d)})
+	}
+	return out, nil
+}
+
+// Expand returns r's occurrences that overlap [from, to), in order, leaving
+// out cancelled and materialised ones.
+func Expand(r pool.RecurringLesson, from, to time.Time, anchor pool.Date) ([]Occurrence, error) {
+	all, err := slots(r, from, to, anchor)
+	kept := all[:0]
+	for _, o := range all {
+		if !o.Excluded {
+			kept = append(kept, o)
+		}
+	}
+	return kept, err
+}
+
+// OccurrenceOn returns r's occurrence on d. It says why there is none: d is
+// not a day the lesson meets (lesson_not_found), or it was cancelled
+// (lesson_not_startable).
+func OccurrenceOn(r pool.RecurringLesson, d pool.Date, anchor pool.Date) (Occurrence, error) {
+	none := func(format string, args ...any) error {
+		return pool.NotFoundf("lesson_not_found", "recurring lesson %s has no occurrence on %s: "+format, append([]any{r.ID, d}, args...)...)
+	}
+	switch {
+	case !r.Valid(d):
+		return Occurrence{}, none("it runs from %s%s", r.ValidFrom, until(r.ValidUntil))
+	case d.ISOWeekday() != r.Weekday:
+		return Occurrence{}, none("it meets on %s, and %s is a %s", meetingDays(r), d, d.Weekday())
+	case !Meets(r.WeekType, d, anchor):
+		return Occurrence{}, none("it meets on %s, and the week of %s is a %s week", meetingDays(r), d, WeekOf(d, anchor))
+	case r.Cancelled(d):
+		return Occurrence{}, pool.Conflictf("lesson_not_startable", "lesson %s was cancelled", pool.OccurrenceID(r.ID, d))
+	}
+	loc, err := pool.Zone(r.TimeZone)
+	if err != nil {
+		return Occurrence{}, fmt.Errorf("recurring lesson %s: %w", r.ID, err)
+	}
+	start := LocalTime(d, r.StartTime, loc)
+	return Occurrence{Date: d, Start: start, End: start.Add(time.Duration(r.DurationMinutes) * time.Minute),
+		Excluded: r.IsMaterialized(d)}, nil
+}
+
+func until(d pool.Date) string {
+	if d.IsZero() {
+		return " on"
+	}
+	return " to " + d.String()
+}
+
+// meetingDays describes when r meets: "Mondays", "Mondays of upper weeks".
+func meetingDays(r pool.RecurringLesson) string {
+	days := time.Weekday(r.Weekday%7).String() + "s"
+	if r.WeekType == pool.EveryWeek {
+		return days
+	}
+	return days + " of " + string(r.WeekType) + " weeks"
+}

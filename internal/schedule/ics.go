@@ -1,0 +1,182 @@
+package schedule
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	ics "github.com/arran4/golang-ical"
+
+	"zoompool/internal/pool"
+)
+
+const (
+	// localLayout writes a wall-clock time for a property with a TZID.
+	localLayout = "20060102T150405"
+	// uidDomain makes the feed's UIDs globally unique, as RFC 5545 asks.
+	uidDomain = "zoom-pool"
+)
+
+// WriteICS writes the schedule as an RFC 5545 iCalendar feed named name.
+//
+// A recurring lesson with occurrences in the range is one VEVENT at its local
+// time in its zone (TZID, with a VTIMEZONE built from the zone database), an
+// RRULE every week, or every two weeks from an occurrence of the right
+// parity, that ends with the range (UNTIL), and an EXDATE for each cancelled
+// or materialised date. Each lesson is a VEVENT of its own, in UTC. An RFC
+// 5545 client expanding the feed gets the events Events returns; occurrences
+// are the same in both because LocalTime follows RFC 5545's rules.
+func (s Schedule) WriteICS(w io.Writer, name string, now time.Time) error {
+	cal := ics.NewCalendarFor("Zoom Pool")
+	cal.SetProductId("-//Zoom Pool//Calendar//EN")
+	cal.SetCalscale("GREGORIAN")
+	cal.SetMethod(ics.MethodPublish)
+	cal.SetName(name)
+	cal.SetXWRCalName(name)
+	cal.SetRefreshInterval("PT1H")
+	cal.SetXPublishedTTL("PT1H")
+
+	var events []*ics.VEvent
+	zones := map[string]*time.Location{}
+	recurring := slices.Clone(s.Recurring)
+	slices.SortFunc(recurring, func(a, b pool.RecurringLesson) int { return cmp.Compare(a.ID, b.ID) })
+	for _, r := range recurring {
+		e, loc, err := s.recurringEvent(r, now)
+		if err != nil {
+			return err
+		}
+		if e != nil {
+			events = append(events, e)
+			zones[r.TimeZone] = loc
+		}
+	}
+	for _, l := range s.Lessons {
+		e := ics.NewEvent("lesson-" + l.ID + "@" + uidDomain)
+		e.SetDtStampTime(now)
+		e.SetSummary(l.Title)
+		e.SetDescription(fmt.Sprintf("Teacher %s, group %s", l.TeacherID, l.GroupID))
+		e.SetStartAt(l.Start)
+		e.SetEndAt(l.End)
+		if l.Status == pool.StatusCancelled {
+			e.SetStatus(ics.ObjectStatusCancelled)
+		} else {
+			e.SetStatus(ics.ObjectStatusConfirmed)
+		}
+		events = append(events, e)
+	}
+
+	names := make([]string, 0, len(zones))
+	for name := range zones {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		cal.AddVTimezone(vtimezone(name, zones[name], s.From, s.To))
+	}
+	for _, e := range events {
+		cal.AddVEvent(e)
+	}
+	return cal.SerializeTo(w, ics.WithNewLineWindows)
+}
+
+// recurringEvent is r's VEVENT for the range, or nil when r does not meet in it.
+func (s Schedule) recurringEvent(r pool.RecurringLesson, now time.Time) (*ics.VEvent, *time.Location, error) {
+	all, err := slots(r, s.From, s.To, s.Anchor)
+	if err != nil {
+		return nil, nil, err
+	}
+	kept := func(o Occurrence) bool { return !o.Excluded }
+	first, last := slices.IndexFunc(all, kept), -1
+	if first < 0 {
+		return nil, nil, nil
+	}
+	for i := len(all) - 1; last < 0; i-- {
+		if kept(all[i]) {
+			last = i
+		}
+	}
+	loc, err := pool.Zone(r.TimeZone)
+	if err != nil {
+		return nil, nil, err
+	}
+	tzid := ics.WithTZID(r.TimeZone)
+	wallClock := func(d pool.Date) string {
+		return fmt.Sprintf("%04d%02d%02dT%02d%02d00", d.Year, d.Month, d.Day, r.StartTime/60, r.StartTime%60)
+	}
+	e := ics.NewEvent("recurring-" + r.ID + "@" + uidDomain)
+	e.SetDtStampTime(now)
+	e.SetSummary(r.Title)
+	e.SetDescription(fmt.Sprintf("Teacher %s, group %s, %s", r.TeacherID, r.GroupID, meetingDays(r)))
+	// DTSTART is the nominal wall-clock time, which clients resolve as
+	// LocalTime does even on a night the clocks change; DTEND is the first
+	// occurrence's end, so its distance from DTSTART is the exact duration.
+	e.SetProperty(ics.ComponentPropertyDtStart, wallClock(all[first].Date), tzid)
+	e.SetProperty(ics.ComponentPropertyDtEnd, all[first].End.In(loc).Format(localLayout), tzid)
+	interval := 1
+	if r.WeekType != pool.EveryWeek {
+		interval = 2
+	}
+	e.AddRrule(fmt.Sprintf("FREQ=WEEKLY;INTERVAL=%d;WKST=MO;BYDAY=%s;UNTIL=%s",
+		interval, icsWeekdays[r.Weekday-1], all[last].Start.UTC().Format(localLayout+"Z")))
+	for _, o := range all[first : last+1] {
+		if o.Excluded {
+			e.AddExdate(wallClock(o.Date), tzid)
+		}
+	}
+	e.SetStatus(ics.ObjectStatusConfirmed)
+	return e, loc, nil
+}
+
+var icsWeekdays = [7]string{"MO", "TU", "WE", "TH", "FR", "SA", "SU"}
+
+// vtimezone describes loc from before from until to: the observance in force
+// then, and each change of offset after it.
+func vtimezone(name string, loc *time.Location, from, to time.Time) *ics.VTimezone {
+	tz := ics.NewTimezone(name)
+	// Occurrences overlapping the range start at most a day before it.
+	at := from.Add(-24 * time.Hour).In(loc)
+	onset, next := at.ZoneBounds()
+	tz.Components = append(tz.Components, observance(loc, onset, at))
+	for !next.IsZero() && next.Before(to) {
+		tz.Components = append(tz.Components, observance(loc, next, next))
+		_, next = next.In(loc).ZoneBounds()
+	}
+	return tz
+}
+
+// observance is the STANDARD or DAYLIGHT part of a VTIMEZONE for the period of
+// loc that begins at onset (zero: it always applied) and holds at.
+func observance(loc *time.Location, onset, at time.Time) ics.Component {
+	abbrev, to := at.In(loc).Zone()
+	from := to
+	start := "19700101T000000"
+	if !onset.IsZero() {
+		_, from = onset.Add(-time.Second).In(loc).Zone()
+		// An observance starts at the local time of the offset before it.
+		start = onset.In(time.FixedZone("", from)).Format(localLayout)
+	}
+	var c ics.ComponentBase
+	c.SetProperty(ics.ComponentPropertyDtStart, start)
+	c.SetProperty(ics.ComponentProperty(ics.PropertyTzoffsetfrom), utcOffset(from))
+	c.SetProperty(ics.ComponentProperty(ics.PropertyTzoffsetto), utcOffset(to))
+	c.SetProperty(ics.ComponentProperty(ics.PropertyTzname), abbrev)
+	if at.In(loc).IsDST() {
+		return &ics.Daylight{ComponentBase: c}
+	}
+	return &ics.Standard{ComponentBase: c}
+}
+
+// utcOffset writes an offset in seconds as RFC 5545's UTC-OFFSET: +0100, -0330.
+func utcOffset(secs int) string {
+	sign := '+'
+	if secs < 0 {
+		sign, secs = '-', -secs
+	}
+	s := fmt.Sprintf("%c%02d%02d", sign, secs/3600, secs/60%60)
+	if secs%60 != 0 {
+		s += fmt.Sprintf("%02d", secs%60)
+	}
+	return s
+}
