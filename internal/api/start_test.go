@@ -344,3 +344,46 @@ func TestEmptyPoolSaysSo(t *testing.T) {
 		t.Errorf("start with no accounts: %d %s, want 503 no_accounts", r.status, e.Error)
 	}
 }
+
+// DynamoDB cancels a transaction that meets a concurrent one on the same item
+// (TransactionConflict); the store sends it again, so the teacher never sees it.
+func TestTransactionConflictsAreRetried(t *testing.T) {
+	h := newHarness(t, 1, 2)
+	ids := h.env.AddLessons(t, 12)
+
+	h.env.Engine.ResetRequests()
+	h.env.Engine.CancelTransactions(4)
+	r, _ := h.start(t, ids[0])
+	if r.status != http.StatusOK {
+		t.Fatalf("start through 4 cancelled transactions: %d %s", r.status, r.body)
+	}
+	if n := h.env.Engine.Requests()["TransactWriteItems"]; n != 2+4 {
+		t.Errorf("TransactWriteItems sent: %d, want the claim and the commit plus 4 retries", n)
+	}
+
+	// The same while lessons race for the pool's two remaining slots.
+	h.env.Engine.CancelTransactions(4)
+	var wg sync.WaitGroup
+	statuses := make([]int, len(ids)-1)
+	for i, id := range ids[1:] {
+		wg.Go(func() {
+			r, _ := h.start(t, id)
+			statuses[i] = r.status
+		})
+	}
+	wg.Wait()
+	started := 0
+	for _, s := range statuses {
+		switch s {
+		case http.StatusOK:
+			started++
+		case http.StatusTooManyRequests:
+		default:
+			t.Errorf("a racing start answered %d", s)
+		}
+	}
+	if started != 2 {
+		t.Errorf("%d racing lessons started, want the 2 free slots", started)
+	}
+	pooltest.CheckInvariants(t, h.env.Store, ids...)
+}

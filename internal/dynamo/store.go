@@ -10,6 +10,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -117,9 +119,47 @@ func (s *Store) update(k map[string]types.AttributeValue, upd expression.UpdateB
 	}
 }
 
+// transactAttempts bounds how often transact sends a transaction that
+// DynamoDB cancelled only because a concurrent one touched the same items.
+const transactAttempts = 5
+
+// transact writes items in one transaction. DynamoDB cancels a transaction
+// that meets another one on the same item (TransactionConflict) without
+// applying any of it, so such a transaction is sent again, after a short
+// random pause, up to transactAttempts times. A failed condition is final.
 func (s *Store) transact(ctx context.Context, items ...types.TransactWriteItem) error {
-	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	return err
+	for attempt := 1; ; attempt++ {
+		_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if attempt == transactAttempts || !onlyConflicts(err) {
+			return err
+		}
+		pause := time.Duration(rand.Int64N(int64(attempt) * int64(20*time.Millisecond)))
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+	}
+}
+
+// onlyConflicts reports whether err cancelled a transaction for concurrent
+// transactions alone: no condition failed.
+func onlyConflicts(err error) bool {
+	tce, ok := errors.AsType[*types.TransactionCanceledException](err)
+	if !ok {
+		return false
+	}
+	conflict := false
+	for _, r := range tce.CancellationReasons {
+		switch aws.ToString(r.Code) {
+		case "TransactionConflict":
+			conflict = true
+		case "None", "":
+		default:
+			return false
+		}
+	}
+	return conflict
 }
 
 // get reads one item consistently into the record dst and reports whether it exists.

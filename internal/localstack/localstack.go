@@ -7,9 +7,13 @@
 package localstack
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"net"
 	"net/http"
 	"strings"
@@ -106,6 +110,12 @@ func (e *Engine) Fail(on bool) {
 	e.requests.setFail(on)
 }
 
+// CancelTransactions makes the clients' next n TransactWriteItems requests
+// come back cancelled for a TransactionConflict, as DynamoDB answers a
+// transaction that meets a concurrent one on the same item. The embedded
+// engine runs one operation at a time and never answers so itself.
+func (e *Engine) CancelTransactions(n int) { e.requests.addConflicts(n) }
+
 // CreateTable creates a table named name with the key schema and indexes of
 // template.yaml's table, and waits until it is active. A table that exists
 // already is left as it is.
@@ -201,12 +211,14 @@ func DeleteTable(ctx context.Context, client *dynamodb.Client, name string) erro
 	return err
 }
 
-// counter is an http.RoundTripper that counts DynamoDB operations and can fail them.
+// counter is an http.RoundTripper that counts DynamoDB operations and can
+// fail them.
 type counter struct {
-	next http.RoundTripper
-	mu   sync.Mutex
-	ops  map[string]int
-	fail bool
+	next      http.RoundTripper
+	mu        sync.Mutex
+	ops       map[string]int
+	fail      bool
+	conflicts int // TransactWriteItems still to cancel with TransactionConflict
 }
 
 func newCounter(next http.RoundTripper) *counter {
@@ -219,25 +231,54 @@ func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.mu.Lock()
 	c.ops[op]++
 	fail := c.fail
+	conflict := op == "TransactWriteItems" && c.conflicts > 0
+	if conflict {
+		c.conflicts--
+	}
 	c.mu.Unlock()
-	if fail {
-		return &http.Response{
-			StatusCode: http.StatusInternalServerError, Request: r,
-			Header: http.Header{"Content-Type": {"application/x-amz-json-1.0"}},
-			Body:   http.NoBody,
-		}, nil
+	switch {
+	case fail:
+		return response(r, http.StatusInternalServerError, nil), nil
+	case conflict:
+		return transactionConflict(r)
 	}
 	return c.next.RoundTrip(r)
+}
+
+func response(r *http.Request, status int, body []byte) *http.Response {
+	return &http.Response{
+		StatusCode: status, Request: r, ContentLength: int64(len(body)),
+		Header: http.Header{"Content-Type": {"application/x-amz-json-1.0"}},
+		Body:   io.NopCloser(bytes.NewReader(body)),
+	}
+}
+
+// transactionConflict answers a TransactWriteItems request as DynamoDB does
+// when a concurrent transaction holds one of its items: cancelled, nothing
+// applied, the first item's reason TransactionConflict.
+func transactionConflict(r *http.Request) (*http.Response, error) {
+	var in struct{ TransactItems []json.RawMessage }
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		return nil, err
+	}
+	type reason struct{ Code, Message string }
+	reasons := make([]reason, len(in.TransactItems))
+	for i := range reasons {
+		reasons[i] = reason{Code: "None"}
+	}
+	reasons[0] = reason{Code: "TransactionConflict", Message: "Transaction is ongoing for the item"}
+	body, err := json.Marshal(map[string]any{
+		"__type":              "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+		"message":             "Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]",
+		"CancellationReasons": reasons,
+	})
+	return response(r, http.StatusBadRequest, body), err
 }
 
 func (c *counter) snapshot() map[string]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make(map[string]int, len(c.ops))
-	for k, v := range c.ops {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(c.ops)
 }
 
 func (c *counter) reset() {
@@ -249,5 +290,11 @@ func (c *counter) reset() {
 func (c *counter) setFail(on bool) {
 	c.mu.Lock()
 	c.fail = on
+	c.mu.Unlock()
+}
+
+func (c *counter) addConflicts(n int) {
+	c.mu.Lock()
+	c.conflicts += n
 	c.mu.Unlock()
 }
