@@ -1,6 +1,6 @@
 module zoompool
 
-go 1.26.8
+go 1.26
 
 require (
 	github.com/arran4/golang-ical v0.3.4
