@@ -94,14 +94,20 @@ func (s *Store) PutLesson(ctx context.Context, l pool.Lesson) (pool.Lesson, erro
 	if err != nil {
 		return pool.Lesson{}, err
 	}
-	items := []types.TransactWriteItem{{Put: put}}
+	var conflict bool
 	if l.Holding() {
-		items = append(items, types.TransactWriteItem{Update: s.update(key(poolPK(s.pool), holdSK(l.AccountID, l.ID)),
+		hold := s.update(key(poolPK(s.pool), holdSK(l.AccountID, l.ID)),
 			expression.Set(expression.Name("lesson_end"), expression.Value(formatTime(l.End))),
-			eq("token", l.HoldToken))})
+			eq("token", l.HoldToken))
+		err = s.transact(ctx, types.TransactWriteItem{Put: put}, types.TransactWriteItem{Update: hold})
+		failed, cancelled := failedConditions(err)
+		conflict = cancelled && slices.Contains(failed, true)
+	} else {
+		// On its own, a plain write: a transaction would cost twice as much.
+		err = s.putItem(ctx, put)
+		_, conflict = asConditionFailed(err)
 	}
-	err = s.transact(ctx, items...)
-	if failed, ok := failedConditions(err); ok && slices.Contains(failed, true) {
+	if conflict {
 		if prev == 0 {
 			return pool.Lesson{}, pool.Conflictf("lesson_exists", "a lesson with id %q already exists", l.ID)
 		}
