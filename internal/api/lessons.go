@@ -14,7 +14,7 @@ import (
 
 // LessonStore is the storage of lessons the calendar function needs.
 type LessonStore interface {
-	pool.LessonWriter
+	pool.LessonKeeper
 	// Lessons returns the lessons overlapping the query's range, sorted by start.
 	Lessons(ctx context.Context, q pool.LessonQuery) ([]pool.Lesson, error)
 }
@@ -112,7 +112,7 @@ func NewCalendar(c Calendar) *Router {
 		return nil
 	})
 	rt.handle(http.MethodDelete, "/api/schedule/lessons/{id}", func(w http.ResponseWriter, r *http.Request) error {
-		l, err := pool.EditLesson(r.Context(), c.Lessons, r.PathValue("id"), pool.Cancel)
+		l, err := pool.CancelLesson(r.Context(), c.Lessons, r.PathValue("id"), now())
 		if err != nil {
 			return err
 		}

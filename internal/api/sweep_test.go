@@ -250,7 +250,7 @@ type extendingStore struct {
 	extend func()
 }
 
-func (s extendingStore) LessonsByID(ctx context.Context, ids []string) (map[string]pool.Lesson, error) {
+func (s extendingStore) LessonsByID(ctx context.Context, ids []string) (map[string]pool.Lesson, map[string]bool, error) {
 	s.extend()
 	return s.ReleaseStore.LessonsByID(ctx, ids)
 }

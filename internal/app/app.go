@@ -15,9 +15,11 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"zoompool"
 	"zoompool/internal/api"
 	"zoompool/internal/dynamo"
 	"zoompool/internal/pool"
+	"zoompool/internal/sam"
 	"zoompool/internal/schedule"
 	"zoompool/internal/zoom"
 )
@@ -35,8 +37,12 @@ type Config struct {
 	// until the live client exists) answers like Zoom without calling it.
 	ZoomClient string
 	// StartLease is how long a claim may stay unconfirmed before it is
-	// reclaimed (START_LEASE, default 60s). It must exceed the start function's timeout.
+	// reclaimed (START_LEASE, default 60s). It must exceed the start
+	// function's timeout in template.yaml by MinLeaseMargin.
 	StartLease time.Duration
+	// StartEarly is how long before its start a lesson may be started
+	// (START_EARLY, default 15m).
+	StartEarly time.Duration
 	// ReleaseGrace is how long after a lesson's scheduled end the sweep leaves
 	// its account to the lesson (RELEASE_GRACE, default 15m).
 	ReleaseGrace time.Duration
@@ -59,6 +65,18 @@ type Config struct {
 // DefaultStartLease is START_LEASE when it is not set.
 const DefaultStartLease = time.Minute
 
+// DefaultStartEarly is START_EARLY when it is not set.
+const DefaultStartEarly = 15 * time.Minute
+
+// MaxStartEarly bounds START_EARLY: an account is lent for a lesson at most
+// this long before it begins.
+const MaxStartEarly = 24 * time.Hour
+
+// MinLeaseMargin is how much longer than the start function may run a claim's
+// lease must last, so that a start still running never loses its claim to a
+// sweep whose clock is a little ahead.
+const MinLeaseMargin = 10 * time.Second
+
 // LocalWebhookSecret signs webhooks for the local runner and its README
 // examples when ZOOM_WEBHOOK_SECRET_TOKEN is not set. It is public, so it
 // guards nothing: deployed functions never use it.
@@ -72,6 +90,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		PoolID:           or(getenv("POOL_ID"), "default"),
 		ZoomClient:       or(getenv("ZOOM_CLIENT"), "fake"),
 		StartLease:       DefaultStartLease,
+		StartEarly:       DefaultStartEarly,
 		ReleaseGrace:     pool.DefaultGrace,
 
 		WebhookSecret:          getenv("ZOOM_WEBHOOK_SECRET_TOKEN"),
@@ -94,6 +113,16 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.StartLease = d
 	}
+	if err := checkLease(c.StartLease); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if s := getenv("START_EARLY"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 || d > MaxStartEarly {
+			problems = append(problems, fmt.Sprintf("START_EARLY %q is not a duration from 0s to %s, such as 15m", s, MaxStartEarly))
+		}
+		c.StartEarly = d
+	}
 	if s := getenv("RELEASE_GRACE"); s != "" {
 		d, err := time.ParseDuration(s)
 		if err != nil || d <= 0 {
@@ -110,6 +139,27 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	return c, nil
 }
+
+// checkLease checks START_LEASE against the start function's timeout in the
+// template the binary carries: a claim must outlive the request that made it.
+func checkLease(lease time.Duration) error {
+	tmpl, err := sam.Parse(zoompool.Template)
+	if err != nil {
+		return err
+	}
+	f, ok := tmpl.Function(StartFunction)
+	if !ok {
+		return fmt.Errorf("template.yaml has no %s", StartFunction)
+	}
+	if timeout := time.Duration(f.Timeout) * time.Second; lease < timeout+MinLeaseMargin {
+		return fmt.Errorf("START_LEASE %s must be at least %s: the start function may run for %s (its Timeout in template.yaml), and a claim must outlive it",
+			lease, timeout+MinLeaseMargin, timeout)
+	}
+	return nil
+}
+
+// StartFunction is the logical id of the start-lesson function in template.yaml.
+const StartFunction = "StartLessonFunction"
 
 // ParseUpperWeekAnchor reads UPPER_WEEK_ANCHOR: a Monday written YYYY-MM-DD,
 // or "" for none.
@@ -170,11 +220,14 @@ func New(ctx context.Context, cfg Config, client *dynamodb.Client, z pool.Zoom, 
 		log = slog.Default()
 	}
 	store := dynamo.New(client, cfg.TableName, cfg.PoolID)
+	store.Log = log
 	a := &App{Config: cfg, Store: store, Zoom: z, Log: log}
-	a.Service = &pool.Service{Store: store, Zoom: z, Lease: cfg.StartLease, Log: log, Now: a.now}
+	a.Service = &pool.Service{Store: store, Zoom: z, Lease: cfg.StartLease, Early: cfg.StartEarly, Grace: cfg.ReleaseGrace,
+		Log: log, Now: a.now}
 	a.Releaser = &pool.Releaser{Store: store, Grace: cfg.ReleaseGrace, Log: log, Now: a.now}
-	// Starting a calendar occurrence creates its lesson first.
-	occurrences := &schedule.Materializer{Store: store, Anchor: cfg.UpperWeekAnchor, Now: a.now}
+	// Starting a calendar occurrence creates its lesson first, on the start's clock.
+	occurrences := &schedule.Materializer{Store: store, Anchor: cfg.UpperWeekAnchor, Early: cfg.StartEarly,
+		Now: func() time.Time { return a.Service.Now() }}
 	a.Service.Materialize = occurrences.Materialize
 	return a, nil
 }
@@ -203,7 +256,7 @@ func (a *App) Accounts() *api.Router { return api.NewAccounts(a.Store, a.Log) }
 
 // Calendar is the calendar function's handler.
 func (a *App) Calendar() *api.Router {
-	return api.NewCalendar(api.Calendar{Lessons: a.Store, Recurring: a.Store, Anchor: a.Config.UpperWeekAnchor, Log: a.Log})
+	return api.NewCalendar(api.Calendar{Lessons: a.Store, Recurring: a.Store, Anchor: a.Config.UpperWeekAnchor, Log: a.Log, Now: a.now})
 }
 
 // ZoomWebhook is the zoom-webhook function's handler.
