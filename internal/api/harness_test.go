@@ -37,7 +37,7 @@ func newHarness(t testing.TB, capacities ...int) *harness {
 	env := pooltest.New(t)
 	env.AddAccounts(t, capacities...)
 	fake := &zoom.Fake{}
-	cfg := app.Config{TableName: env.Table, PoolID: "default", ZoomClient: "fake", StartLease: app.DefaultStartLease,
+	cfg := app.Config{TableName: env.Table, PoolID: "default", ZoomClient: "fake", StartLease: app.DefaultStartLease, StartEarly: app.DefaultStartEarly,
 		WebhookSecret: webhookSecret, UpperWeekAnchor: anchor}
 	a, err := app.New(context.Background(), cfg, env.Client, fake, slog.New(slog.DiscardHandler))
 	if err != nil {
