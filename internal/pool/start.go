@@ -175,7 +175,8 @@ const startRetries = 12
 // RetryAfter), no_accounts and zoom_unavailable (KindUnavailable), and
 // concurrent_update (KindConflict) when it lost every race it ran.
 func (s *Service) Start(ctx context.Context, lessonID string) (Lesson, error) {
-	deadline := s.now().Add(orDefault(s.Wait, 15*time.Second))
+	// The wait is the request's own time, not the pool's clock.
+	deadline := time.Now().Add(orDefault(s.Wait, 15*time.Second))
 	retries, waits := 0, 0
 	for {
 		l, err := s.lesson(ctx, lessonID)
@@ -275,7 +276,7 @@ func (s *Service) awaitOther(ctx context.Context, l Lesson, now, deadline time.T
 		}
 		s.log().Info("released account", "account_id", l.AccountID, "lesson", l.ID, "reason", string(ReasonClaimExpired))
 		return errRetry
-	case now.After(deadline):
+	case time.Now().After(deadline):
 		return &Error{Kind: KindConflict, Code: "lesson_starting", RetryAfter: min(2*time.Second, ceilSeconds(l.LeaseUntil.Sub(now))),
 			Message: fmt.Sprintf("lesson %s is being started by another request; try again in a few seconds", l.ID)}
 	}
@@ -341,8 +342,11 @@ func (s *Service) claim(ctx context.Context, c *Claim, candidates []Account) err
 		case errors.Is(err, ErrAccountBusy):
 			continue
 		case errors.Is(err, ErrLessonChanged):
-			// A retried request may find its own claim, applied the first time.
-			if l, rerr := s.Store.Lesson(ctx, c.Lesson.ID); rerr == nil && l.HoldToken == c.Token {
+			// A request sent again (by the SDK, after a lost answer) may find
+			// its own claim, applied the first time, perhaps on a candidate
+			// tried before this one.
+			if claimed, ok := s.landedClaim(ctx, *c, candidates); ok {
+				c.Account = claimed
 				return nil
 			}
 			return errRetry
@@ -353,7 +357,27 @@ func (s *Service) claim(ctx context.Context, c *Claim, candidates []Account) err
 			return fmt.Errorf("claim account %s for lesson %s: %w", a.ID, c.Lesson.ID, err)
 		}
 	}
+	// Every candidate filled up, perhaps with this very claim, sent again.
+	if claimed, ok := s.landedClaim(ctx, *c, candidates); ok {
+		c.Account = claimed
+		return nil
+	}
 	return errRetry
+}
+
+// landedClaim reports whether lesson c.Lesson holds c's token after all, and
+// on which of the candidates.
+func (s *Service) landedClaim(ctx context.Context, c Claim, candidates []Account) (Account, bool) {
+	l, err := s.Store.Lesson(ctx, c.Lesson.ID)
+	if err != nil || l.HoldToken != c.Token {
+		return Account{}, false
+	}
+	for _, a := range candidates {
+		if a.ID == l.AccountID {
+			return a, true
+		}
+	}
+	return Account{}, false
 }
 
 // createAndCommit creates the meeting of claim c in Zoom and records it.
