@@ -128,9 +128,9 @@ type faultScenario struct {
 	// orphaned: setup leaves an orphan hold, which breaks the invariants
 	// until finish has run.
 	orphaned bool
-	setup   func(w *world)
-	run     func(w *world) error
-	finish  func(w *world)
+	setup    func(w *world)
+	run      func(w *world) error
+	finish   func(w *world)
 }
 
 var faultScenarios = []faultScenario{
