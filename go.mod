@@ -17,6 +17,7 @@ require (
 	github.com/teambition/rrule-go v1.8.2
 	github.com/truora/minidyn v0.8.2
 	gopkg.in/yaml.v3 v3.0.1
+	pgregory.net/rapid v1.3.0
 )
 
 require (

@@ -235,6 +235,7 @@ func requestsOf(t *testing.T, sc faultScenario) int {
 // invariants, that no meeting is lost or leaked, that repeating the
 // operation without faults succeeds, and that a day later every hold ended.
 func TestFaultMatrix(t *testing.T) {
+	t.Parallel()
 	type mode struct {
 		fault      localstack.Fault
 		sdkRetries bool
@@ -251,6 +252,7 @@ func TestFaultMatrix(t *testing.T) {
 				}
 				cases++
 				t.Run(name, func(t *testing.T) {
+					t.Parallel()
 					w := newWorld(t, m.sdkRetries)
 					sc.setup(w)
 					w.env.Engine.InjectFaults(localstack.FailNth(k, m.fault))
@@ -263,6 +265,7 @@ func TestFaultMatrix(t *testing.T) {
 		if sc.name == "start" || sc.name == "occurrence start" {
 			cases++
 			t.Run(sc.name+"/zoom fails", func(t *testing.T) {
+				t.Parallel()
 				w := newWorld(t, false)
 				sc.setup(w)
 				w.zoom.Hook = func(context.Context, pool.Account, pool.Lesson) error { return errors.New("zoom: 503") }
