@@ -72,11 +72,11 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Credentials == nil {
 		return nil, errors.New("zoom: no credential source")
 	}
-	apiURL, err := baseURL("ZOOM_API_URL", cfg.APIURL, DefaultAPIURL)
+	apiURL, err := BaseURL("ZOOM_API_URL", cfg.APIURL, DefaultAPIURL)
 	if err != nil {
 		return nil, err
 	}
-	oauthURL, err := baseURL("ZOOM_OAUTH_URL", cfg.OAuthURL, DefaultOAuthURL)
+	oauthURL, err := BaseURL("ZOOM_OAUTH_URL", cfg.OAuthURL, DefaultOAuthURL)
 	if err != nil {
 		return nil, err
 	}
@@ -106,8 +106,9 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// baseURL checks an absolute http(s) URL and drops its trailing slash.
-func baseURL(name, s, def string) (string, error) {
+// BaseURL checks the setting name, an absolute http(s) URL, and returns it
+// without a trailing slash, or def when s is empty.
+func BaseURL(name, s, def string) (string, error) {
 	if s == "" {
 		return def, nil
 	}
