@@ -146,3 +146,31 @@ func TestZoomFaultsThroughTheLiveClient(t *testing.T) {
 		pooltest.CheckInvariants(t, h.env.Store, ids...)
 	})
 }
+
+// BenchmarkStartLessonLiveZoom measures whole starts over HTTP in one run:
+// with the fake Zoom, and with the live client against the Zoom double over
+// HTTP, and reports both medians and the live client's added latency.
+func BenchmarkStartLessonLiveZoom(b *testing.B) {
+	fake := newHarness(b, 1)
+	live, d := newLiveHarness(b, zoom.Config{}, 1)
+	d.DailyCreateLimit = 1 << 30 // the benchmark makes more meetings than Zoom lets one user make a day
+	now := time.Now()
+	for _, h := range []*harness{fake, live} {
+		h.env.AddLesson(b, "bench", now, now.Add(24*time.Hour))
+	}
+	var took [2][]time.Duration
+	for b.Loop() {
+		for i, h := range []*harness{fake, live} {
+			t0 := time.Now()
+			if r, _ := h.start(b, "bench"); r.status != http.StatusOK {
+				b.Fatalf("start: %d %s", r.status, r.body)
+			}
+			took[i] = append(took[i], time.Since(t0))
+			release(b, h, "bench")
+		}
+	}
+	fakeP50, liveP50 := median(took[0]), median(took[1])
+	b.ReportMetric(float64(fakeP50.Microseconds()), "start-fake-p50-µs")
+	b.ReportMetric(float64(liveP50.Microseconds()), "start-live-p50-µs")
+	b.ReportMetric(float64((liveP50 - fakeP50).Microseconds()), "added-p50-µs")
+}

@@ -27,6 +27,11 @@ var (
 // retry pauses so that failure tests run quickly.
 func newClient(t *testing.T, cfg zoom.Config) (*zoomtest.Server, *zoom.Client) {
 	t.Helper()
+	return newClientTB(t, cfg)
+}
+
+func newClientTB(t testing.TB, cfg zoom.Config) (*zoomtest.Server, *zoom.Client) {
+	t.Helper()
 	d := zoomtest.NewServer(t)
 	if cfg.Backoff == 0 {
 		cfg.Backoff, cfg.MaxBackoff = 5*time.Millisecond, 20*time.Millisecond
