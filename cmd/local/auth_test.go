@@ -102,7 +102,7 @@ func TestRunnerTrustsJWTIssuer(t *testing.T) {
 	idp := authtest.New(t)
 	env := map[string]string{"JWT_ISSUER": idp.URL, "JWT_AUDIENCE": "other-app, " + authtest.Audience}
 	getenv := func(k string) string { return env[k] }
-	r := startRunnerWithEnv(t, getenv)
+	r := startRunnerWith(t, getenv)
 	if len(r.tokens) != 0 || !strings.Contains(r.banner, "tokens of $JWT_ISSUER "+idp.URL) {
 		t.Errorf("banner with JWT_ISSUER:\n%s", r.banner)
 	}
@@ -153,7 +153,7 @@ func TestRunnerAnswersPreflight(t *testing.T) {
 	if h := preflight(r.base, "https://evil.example"); h.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("preflight from another origin allowed: %v", h)
 	}
-	env := startRunnerWithEnv(t, func(k string) string {
+	env := startRunnerWith(t, func(k string) string {
 		return map[string]string{"ALLOWED_ORIGINS": "http://localhost:5173"}[k]
 	}, "-demo=false")
 	if h := preflight(env.base, "http://localhost:5173"); h.Get("Access-Control-Allow-Origin") != "http://localhost:5173" {

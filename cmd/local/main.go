@@ -1,9 +1,10 @@
 // Command local runs all of Zoom Pool on one port, with no AWS account: the
-// embedded DynamoDB engine (or DYNAMODB_ENDPOINT), the fake Zoom, every HTTP
+// embedded DynamoDB engine (or DYNAMODB_ENDPOINT), the fake Zoom (or the live
+// client with -zoom live), every HTTP
 // route that template.yaml declares, served by the same handlers Lambda runs,
 // and the release-stuck sweep on a timer.
 //
-//	go run ./cmd/local [-addr 127.0.0.1:3000] [-demo=true] [-sweep-every 10m] [-insecure-webhooks]
+//	go run ./cmd/local [-addr 127.0.0.1:3000] [-demo=true] [-sweep-every 10m] [-insecure-webhooks] [-zoom fake|live]
 //	                   [-allowed-origins https://console.example] [-dev-key FILE]
 //
 // Every route but the Zoom webhook and the iCalendar feed needs a bearer token,
@@ -17,6 +18,11 @@
 // Lambda function would:
 //
 //	go run ./cmd/local sweep [-dynamodb-addr 127.0.0.1:3001]
+//
+// "local zoom-double" serves a double of Zoom's API, for trying -zoom live
+// without a Zoom account:
+//
+//	go run ./cmd/local zoom-double [-addr 127.0.0.1:3002]
 package main
 
 import (
@@ -52,6 +58,8 @@ func main() {
 		err = sweepOnce(ctx, os.Args[2:], os.Getenv, os.Stdout)
 	case len(os.Args) > 1 && os.Args[1] == "token":
 		err = tokenCommand(os.Args[2:], os.Getenv, os.Stdout, os.Stderr)
+	case len(os.Args) > 1 && os.Args[1] == "zoom-double":
+		err = zoomDouble(ctx, os.Args[2:], os.Stdout, nil)
 	default:
 		err = run(ctx, os.Args[1:], os.Getenv, os.Stdout, nil)
 	}
@@ -76,6 +84,8 @@ type options struct {
 	allowedOrigins string
 	// devKey keeps the development issuer's key, for `local token`.
 	devKey string
+	// zoom overrides ZOOM_CLIENT: "fake" or "live".
+	zoom string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -89,11 +99,15 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.insecureWebhooks, "insecure-webhooks", false, "accept Zoom webhooks without a valid signature (for experiments with curl)")
 	fs.StringVar(&o.allowedOrigins, "allowed-origins", "", "browser origins allowed to call the API (CORS), comma-separated; default $ALLOWED_ORIGINS")
 	fs.StringVar(&o.devKey, "dev-key", defaultDevKeyFile(), "where the development issuer keeps its key, for `local token` (unused with JWT_ISSUER)")
+	fs.StringVar(&o.zoom, "zoom", "", "Zoom client, overriding ZOOM_CLIENT: fake (the default) or live (with ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET; ZOOM_API_URL and ZOOM_OAUTH_URL when set)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.zoom != "" && o.zoom != "fake" && o.zoom != "live" {
+		return o, fmt.Errorf("-zoom %q: use fake or live", o.zoom)
 	}
 	if o.sweepEvery < 0 {
 		return o, fmt.Errorf("-sweep-every must not be negative")
@@ -140,15 +154,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	if opts.zoom != "" {
+		env := getenv
+		getenv = func(k string) string { return or(map[string]string{"ZOOM_CLIENT": opts.zoom}[k], env(k)) }
+	}
 	cfg, err := localConfig(getenv, engine.Endpoint)
 	if err != nil {
 		return err
+	}
+	if cfg.ZoomClient == "live" && !cfg.Zoom.Default.Complete() && cfg.Zoom.Credentials == "" {
+		return errors.New("the live Zoom client needs the Zoom app's credentials: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET " +
+			"(and ZOOM_API_URL, ZOOM_OAUTH_URL to use the Zoom double of `make zoom-double`)")
 	}
 	cfg.InsecureWebhooks = opts.insecureWebhooks
 	if err := localstack.CreateTable(ctx, client, cfg.TableName); err != nil {
 		return err
 	}
-	a, err := app.New(ctx, cfg, client, &zoom.Fake{}, log)
+	z, err := app.NewZoom(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	a, err := app.New(ctx, cfg, client, z, log)
 	if err != nil {
 		return err
 	}
@@ -177,7 +203,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	srv := &http.Server{Handler: logRequests(log, authz.handler(gw)), ReadHeaderTimeout: 10 * time.Second}
 	b := banner{base: base, engine: engine, table: cfg.TableName, seeded: seeded, routes: gw.Routes(),
 		secretFromEnv: getenv("ZOOM_WEBHOOK_SECRET_TOKEN") != "", opts: opts, now: now, origins: origins,
-		issuer: authz.verifier.Issuer()}
+		issuer: authz.verifier.Issuer(), zoom: app.ZoomDescription(cfg)}
 	if authz.dev != nil {
 		if b.tokens, err = demoTokens(authz.dev, getenv); err != nil {
 			return err

@@ -56,14 +56,14 @@ type runner struct {
 // startRunner runs the local runner with args on free ports until the test ends.
 func startRunner(t *testing.T, args ...string) *runner {
 	t.Helper()
-	return startRunnerWithEnv(t, func(string) string { return "" }, args...)
+	return startRunnerWith(t, func(string) string { return "" }, args...)
 }
 
 // bannerToken is a line of the banner that exports a token.
 var bannerToken = regexp.MustCompile(`(?m)^  export ([A-Z0-9]+)='([^']+)'`)
 
-// startRunnerWithEnv runs the local runner with args and environment getenv.
-func startRunnerWithEnv(t *testing.T, getenv func(string) string, args ...string) *runner {
+// startRunnerWith is startRunner with the environment getenv.
+func startRunnerWith(t *testing.T, getenv func(string) string, args ...string) *runner {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
