@@ -95,7 +95,7 @@ func TestTimesOutsideTheWindowAreRefused(t *testing.T) {
 		{"occurrence in 9999", "POST", "/schedule/lesson/phys@9999-12-27/start/", ``, "9999-12-27"},
 		{"lessons from year 1", "GET", "/api/schedule/lessons/?start=0001-01-01&end=0001-01-08", ``, "start"},
 		{"calendar in 9999", "GET", "/api/schedule/calendar/?start=9999-12-01&end=9999-12-08", ``, "start"},
-		{"feed into 2100", "GET", "/api/schedule/calendar.ics?start=2099-12-01&end=2100-01-08", ``, "end"},
+		{"calendar into 2100", "GET", "/api/schedule/calendar/?start=2099-12-01&end=2100-01-08", ``, "end"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := h.do(t, tc.method, tc.path, tc.body)
@@ -107,7 +107,7 @@ func TestTimesOutsideTheWindowAreRefused(t *testing.T) {
 	// Nothing was written that cannot be read: the pool, the lesson, the
 	// series and the sweep all still work.
 	for _, path := range []string{"/api/schedule/zoom-accounts/", "/api/schedule/lessons/live/", "/api/schedule/recurring-lessons/phys/",
-		"/api/schedule/calendar.ics?start=2099-12-01&end=2100-01-01"} {
+		"/api/schedule/calendar/?start=2099-12-01&end=2100-01-01"} {
 		if r := h.do(t, "GET", path, nil); r.status != http.StatusOK {
 			t.Errorf("GET %s: %d %s", path, r.status, r.body)
 		}

@@ -170,7 +170,7 @@ func (m *model) move(t *rapid.T) {
 
 func (m *model) cancel(t *rapid.T) {
 	id := m.lesson(t)
-	_, err := pool.CancelLesson(context.Background(), m.store, id, m.now)
+	_, err := pool.CancelLesson(context.Background(), m.store, id, m.now, pool.Cancel)
 	mustNotBeInternal(t, "cancel "+id, err)
 }
 

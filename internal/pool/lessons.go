@@ -42,10 +42,10 @@ func (q LessonQuery) Validate() error {
 // validateFilters checks the optional teacher and group of a query.
 func validateFilters(teacherID, groupID string) error {
 	switch {
-	case teacherID != "" && !ValidID(teacherID):
-		return Invalidf("teacher_id must be 1 to %d letters, digits, '-' or '_'", maxIDLen)
-	case groupID != "" && !ValidID(groupID):
-		return Invalidf("group_id must be 1 to %d letters, digits, '-' or '_'", maxIDLen)
+	case teacherID != "" && !ValidPersonID(teacherID):
+		return Invalidf("teacher_id must be %s", personIDRule)
+	case groupID != "" && !ValidPersonID(groupID):
+		return Invalidf("group_id must be %s", personIDRule)
 	}
 	return nil
 }
@@ -126,13 +126,15 @@ type LessonKeeper interface {
 	Unhold(ctx context.Context, u Unhold) error
 }
 
-// CancelLesson cancels lesson id (see Cancel). A lesson that says it is
-// starting or live but holds no account (its hold is gone, or its claim was
-// abandoned past its lease) is first set right, fenced by its token: a
-// starting one goes back to scheduled and is cancelled, a live one has
-// ended. Errors: those of EditLesson and Cancel.
-func CancelLesson(ctx context.Context, st LessonKeeper, id string, now time.Time) (Lesson, error) {
-	l, err := EditLesson(ctx, st, id, Cancel)
+// CancelLesson cancels lesson id with cancel, an edit that refuses a lesson
+// that is starting or live as Cancel does (lesson_live), and may refuse
+// anything else first. A lesson that says it is starting or live but holds no
+// account (its hold is gone, or its claim was abandoned past its lease) is
+// then set right, fenced by its token, and cancel tried again: a starting one
+// goes back to scheduled, a live one has ended. Errors: those of EditLesson
+// and cancel.
+func CancelLesson(ctx context.Context, st LessonKeeper, id string, now time.Time, cancel func(*Lesson) error) (Lesson, error) {
+	l, err := EditLesson(ctx, st, id, cancel)
 	if e, ok := errors.AsType[*Error](err); !ok || e.Code != "lesson_live" {
 		return l, err
 	}
@@ -159,5 +161,5 @@ func CancelLesson(ctx context.Context, st LessonKeeper, id string, now time.Time
 	if rerr != nil && !errors.Is(rerr, ErrHoldLost) && !errors.Is(rerr, ErrLessonChanged) && !errors.Is(rerr, ErrHoldExists) {
 		return l, fmt.Errorf("repair lesson %s before cancelling it: %w", id, rerr)
 	}
-	return EditLesson(ctx, st, id, Cancel)
+	return EditLesson(ctx, st, id, cancel)
 }
