@@ -321,7 +321,7 @@ func TestWebhookIgnoresRepeatsCheaplyAndNeverAnswers500(t *testing.T) {
 		t.Fatalf("start L2: %d %s", r.status, r.body)
 	}
 	l2, _ := h.env.Store.Lesson(context.Background(), "L2")
-	h.env.Engine.InjectFaults(localstack.FailOps(1000, localstack.Stall, "TransactWriteItems"))
+	h.env.Engine.InjectFaults(localstack.FailOps(1000, localstack.Stall, "GetItem"))
 	r := h.webhook(t, meetingEvent("meeting.ended", `"`+l2.Meeting.ID+`"`, ""))
 	h.env.Engine.InjectFaults(nil)
 	if e := r.error(t); r.status != http.StatusServiceUnavailable || e.Error != "webhook_timeout" || r.header.Get("Retry-After") == "" {

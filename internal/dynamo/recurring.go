@@ -80,9 +80,12 @@ func (s *Store) DeleteRecurringLesson(ctx context.Context, id string) error {
 // not, and recurring_lesson_not_found when there is none.
 func (s *Store) DeleteRecurringLessonVersion(ctx context.Context, id string, version int) error {
 	e := expr(expression.NewBuilder().WithCondition(eq("version", version)))
-	_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: &s.table, Key: key(recurringPK(id), recurringSK),
-		ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
+	err := s.write(ctx, "recurring lesson "+id, func(ctx context.Context) error {
+		_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+			TableName: &s.table, Key: key(recurringPK(id), recurringSK),
+			ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
+		})
+		return err
 	})
 	if _, ok := asConditionFailed(err); ok {
 		// A failed condition does not say whether the item is gone or changed.

@@ -44,6 +44,9 @@ const (
 	ReasonOrphan Reason = "orphan"
 )
 
+// releaseTimeout bounds a release that MeetingEnded has sent.
+const releaseTimeout = 3 * time.Second
+
 // DefaultGrace is how long after a lesson's scheduled end the sweep waits for
 // Zoom to report its meeting ended before it takes the account back.
 const DefaultGrace = 15 * time.Minute
@@ -83,6 +86,14 @@ func (r *Releaser) MeetingEnded(ctx context.Context, meetingID string, endedAt t
 		return ref, false, err
 	}
 	endedAt = plausibleEnd(endedAt, ref.CreatedAt, r.now())
+	// Out of time already: nothing is written, and Zoom sends the event again.
+	if err := ctx.Err(); err != nil {
+		return ref, false, err
+	}
+	// Once sent, the release is not cut short by the caller's deadline: one
+	// abandoned midway would leave it unknown whether it landed.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
 	reason, err := releaseOrOrphan(ctx, r.Store, Release{AccountID: ref.AccountID, LessonID: ref.LessonID, Token: ref.Token,
 		LessonStatus: StatusEnded, EndedAt: endedAt, MeetingID: ref.MeetingID}, ReasonMeetingEnded)
 	switch {
