@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"zoompool/internal/forecast"
 	"zoompool/internal/pool"
 	"zoompool/internal/schedule"
 )
@@ -29,6 +30,9 @@ type Calendar struct {
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	Log *slog.Logger
+	// Forecast computes the capacity route's forecasts and the warnings of
+	// lessons and recurring lessons as they are written.
+	Forecast *forecast.Planner
 }
 
 // DefaultListSpan is how far ahead GET /api/schedule/lessons looks when the
@@ -44,6 +48,7 @@ const DefaultListSpan = 7 * 24 * time.Hour
 //	POST /api/schedule/recurring-lessons/{id}/cancelled-dates
 //	GET /api/schedule/calendar
 //	GET /api/schedule/calendar.ics
+//	GET /api/schedule/capacity
 func NewCalendar(c Calendar) *Router {
 	now := c.Now
 	if now == nil {
@@ -83,7 +88,7 @@ func NewCalendar(c Calendar) *Router {
 			return err
 		}
 		w.Header().Set("Location", "/api/schedule/lessons/"+l.ID+"/")
-		writeJSON(w, http.StatusCreated, newLessonJSON(l))
+		writeJSON(w, http.StatusCreated, c.lessonWithWarnings(r, l))
 		return nil
 	})
 	rt.handle(http.MethodGet, "/api/schedule/lessons/{id}", func(w http.ResponseWriter, r *http.Request) error {
@@ -108,7 +113,7 @@ func NewCalendar(c Calendar) *Router {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, newLessonJSON(l))
+		writeJSON(w, http.StatusOK, c.lessonWithWarnings(r, l))
 		return nil
 	})
 	rt.handle(http.MethodDelete, "/api/schedule/lessons/{id}", func(w http.ResponseWriter, r *http.Request) error {
@@ -121,6 +126,7 @@ func NewCalendar(c Calendar) *Router {
 	})
 	c.recurringRoutes(rt, now)
 	c.calendarRoutes(rt, now)
+	c.capacityRoutes(rt, now)
 	return rt
 }
 

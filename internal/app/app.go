@@ -17,6 +17,7 @@ import (
 
 	"zoompool/internal/api"
 	"zoompool/internal/dynamo"
+	"zoompool/internal/forecast"
 	"zoompool/internal/pool"
 	"zoompool/internal/schedule"
 	"zoompool/internal/zoom"
@@ -54,7 +55,14 @@ type Config struct {
 	// (UPPER_WEEK_ANCHOR, YYYY-MM-DD). Zero: the Monday of the week holding 1
 	// September of the academic year under way (schedule.DefaultAnchor).
 	UpperWeekAnchor pool.Date
+	// ForecastMargin widens every lesson on both sides in capacity forecasts
+	// and warnings, to count early starts and overruns (FORECAST_MARGIN,
+	// default 0, at most MaxForecastMargin).
+	ForecastMargin time.Duration
 }
+
+// MaxForecastMargin bounds FORECAST_MARGIN.
+const MaxForecastMargin = 2 * time.Hour
 
 // DefaultStartLease is START_LEASE when it is not set.
 const DefaultStartLease = time.Minute
@@ -101,6 +109,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.ReleaseGrace = d
 	}
+	if s := getenv("FORECAST_MARGIN"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 || d > MaxForecastMargin {
+			problems = append(problems, fmt.Sprintf("FORECAST_MARGIN %q is not a duration from 0m to %dh, such as 5m", s, int(MaxForecastMargin.Hours())))
+		}
+		c.ForecastMargin = d
+	}
 	var err error
 	if c.UpperWeekAnchor, err = ParseUpperWeekAnchor(getenv("UPPER_WEEK_ANCHOR")); err != nil {
 		problems = append(problems, err.Error())
@@ -142,7 +157,9 @@ type App struct {
 	Zoom     pool.Zoom
 	Service  *pool.Service
 	Releaser *pool.Releaser
-	Log      *slog.Logger
+	// Planner computes capacity forecasts, warnings and the daily look-ahead.
+	Planner *forecast.Planner
+	Log     *slog.Logger
 	// Now is the clock of the app's handlers; time.Now when nil.
 	Now func() time.Time
 }
@@ -176,6 +193,7 @@ func New(ctx context.Context, cfg Config, client *dynamodb.Client, z pool.Zoom, 
 	// Starting a calendar occurrence creates its lesson first.
 	occurrences := &schedule.Materializer{Store: store, Anchor: cfg.UpperWeekAnchor, Now: a.now}
 	a.Service.Materialize = occurrences.Materialize
+	a.Planner = &forecast.Planner{Store: store, Anchor: cfg.UpperWeekAnchor, Margin: cfg.ForecastMargin, Now: a.now, Log: log}
 	return a, nil
 }
 
@@ -203,7 +221,8 @@ func (a *App) Accounts() *api.Router { return api.NewAccounts(a.Store, a.Log) }
 
 // Calendar is the calendar function's handler.
 func (a *App) Calendar() *api.Router {
-	return api.NewCalendar(api.Calendar{Lessons: a.Store, Recurring: a.Store, Anchor: a.Config.UpperWeekAnchor, Log: a.Log})
+	return api.NewCalendar(api.Calendar{Lessons: a.Store, Recurring: a.Store, Anchor: a.Config.UpperWeekAnchor, Log: a.Log,
+		Forecast: a.Planner})
 }
 
 // ZoomWebhook is the zoom-webhook function's handler.
@@ -219,6 +238,13 @@ func (a *App) ZoomWebhook() *api.Router {
 // ReleaseStuck is the release-stuck function's handler.
 func (a *App) ReleaseStuck() func(context.Context, events.EventBridgeEvent) (api.SweepResult, error) {
 	return api.NewReleaseStuck(a.Releaser)
+}
+
+// Scheduled is the release-stuck function's handler for all its scheduled
+// events: the daily look-ahead event computes the capacity look-ahead, every
+// other event runs a sweep.
+func (a *App) Scheduled() func(context.Context, events.EventBridgeEvent) (any, error) {
+	return api.NewScheduled(a.ReleaseStuck(), api.NewLookAhead(a.Planner))
 }
 
 // HTTPFunctions returns the handler of every HTTP function by its logical id
