@@ -24,9 +24,9 @@ type LookAheadResult struct {
 	// the enabled accounts have slots for.
 	OverCapacityIntervals int `json:"over_capacity_intervals"`
 	// WorstShortfall is the most lessons that find no account at once, first
-	// at WorstStart (null when there is no shortage).
+	// at WorstAt (null when there is no shortage).
 	WorstShortfall int     `json:"worst_shortfall"`
-	WorstStart     *string `json:"worst_start"`
+	WorstAt        *string `json:"worst_at"`
 	PeakDemand     int     `json:"peak_demand"`
 	Capacity       int     `json:"capacity"`
 	Lessons        int     `json:"lessons"`
@@ -44,9 +44,9 @@ func NewLookAhead(p *forecast.Planner) func(ctx context.Context, ev events.Event
 		res := LookAheadResult{Status: "success", From: o.From.UTC().Format(time.RFC3339), To: o.To.UTC().Format(time.RFC3339),
 			OverCapacityIntervals: o.Shortages, WorstShortfall: o.WorstShortfall, PeakDemand: o.PeakDemand,
 			Capacity: o.Capacity, Lessons: o.Lessons}
-		if !o.WorstStart.IsZero() {
-			s := o.WorstStart.UTC().Format(time.RFC3339)
-			res.WorstStart = &s
+		if !o.WorstAt.IsZero() {
+			s := o.WorstAt.UTC().Format(time.RFC3339)
+			res.WorstAt = &s
 		}
 		return res, nil
 	}

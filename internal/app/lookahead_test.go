@@ -142,7 +142,7 @@ func TestScheduledEventsSweepOrLookAhead(t *testing.T) {
 		res, err := handler(context.Background(), ev)
 		got, ok := res.(api.LookAheadResult)
 		if !ok || err != nil || got.Status != "success" || got.OverCapacityIntervals != 1 || got.WorstShortfall != 1 ||
-			got.WorstStart == nil || *got.WorstStart != "2026-12-02T10:00:00Z" || got.PeakDemand != 2 || got.Capacity != 1 ||
+			got.WorstAt == nil || *got.WorstAt != "2026-12-02T10:00:00Z" || got.PeakDemand != 2 || got.Capacity != 1 ||
 			got.Lessons != 2 || got.From != "2026-12-01T06:00:00Z" || got.To != "2026-12-15T06:00:00Z" {
 			t.Errorf("%s answered %#v, %v; want 1 interval 1 short at 2026-12-02T10:00Z of the 14 days from 2026-12-01T06:00Z", tc.name, res, err)
 		}

@@ -185,8 +185,8 @@ func (f Forecast) clip(from, to time.Time) (time.Time, time.Time) {
 }
 
 // segments calls fn with each interval of constant demand that overlaps
-// [from, to), clipped to it, in order, until fn returns false.
-func (f Forecast) segments(from, to time.Time, fn func(start, end time.Time, demand int) bool) {
+// [from, to), clipped to it, in order.
+func (f Forecast) segments(from, to time.Time, fn func(start, end time.Time, demand int)) {
 	// The step in force at from: the last one at or before it.
 	k := sort.Search(len(f.steps), func(i int) bool { return f.steps[i].at.After(from) }) - 1
 	if k < 0 {
@@ -194,9 +194,7 @@ func (f Forecast) segments(from, to time.Time, fn func(start, end time.Time, dem
 			fn(from, to, 0)
 			return
 		}
-		if !fn(from, f.steps[0].at, 0) {
-			return
-		}
+		fn(from, f.steps[0].at, 0)
 		k = 0
 	}
 	for ; k < len(f.steps) && f.steps[k].at.Before(to); k++ {
@@ -204,9 +202,7 @@ func (f Forecast) segments(from, to time.Time, fn func(start, end time.Time, dem
 		if k+1 < len(f.steps) {
 			end = earlier(f.steps[k+1].at, to)
 		}
-		if !fn(later(f.steps[k].at, from), end, f.steps[k].demand) {
-			return
-		}
+		fn(later(f.steps[k].at, from), end, f.steps[k].demand)
 	}
 }
 
@@ -222,7 +218,7 @@ func (f Forecast) ShortagesIn(from, to time.Time) []Shortage {
 	}
 	capacity := f.Capacity.Slots
 	var out []Shortage
-	f.segments(from, to, func(start, end time.Time, demand int) bool {
+	f.segments(from, to, func(start, end time.Time, demand int) {
 		switch n := len(out); {
 		case demand <= capacity:
 		case n > 0 && out[n-1].End.Equal(start):
@@ -230,7 +226,6 @@ func (f Forecast) ShortagesIn(from, to time.Time) []Shortage {
 		default:
 			out = append(out, Shortage{Start: start, End: end, Demand: demand, Capacity: capacity})
 		}
-		return true
 	})
 	for i := range out {
 		out[i].Lessons = f.running(out[i].Start, out[i].End)
@@ -260,11 +255,10 @@ func (f Forecast) PeakIn(from, to time.Time) (int, time.Time) {
 	if !from.Before(to) {
 		return peak, at
 	}
-	f.segments(from, to, func(start, _ time.Time, demand int) bool {
+	f.segments(from, to, func(start, _ time.Time, demand int) {
 		if demand > peak {
 			peak, at = demand, start
 		}
-		return true
 	})
 	return peak, at
 }
@@ -295,9 +289,9 @@ type Outlook struct {
 	// Shortages counts the intervals where demand exceeds capacity.
 	Shortages int
 	// WorstShortfall is the most lessons that find no free account at once
-	// (0 when there is no shortage), first at WorstStart.
+	// (0 when there is no shortage), first reached at WorstAt.
 	WorstShortfall int
-	WorstStart     time.Time
+	WorstAt        time.Time
 }
 
 // Outlook summarises the forecast.
@@ -308,7 +302,8 @@ func (f Forecast) Outlook() Outlook {
 	o.Shortages = len(shortages)
 	for _, s := range shortages {
 		if s.Shortfall() > o.WorstShortfall {
-			o.WorstShortfall, o.WorstStart = s.Shortfall(), s.Start
+			o.WorstShortfall = s.Shortfall()
+			_, o.WorstAt = f.PeakIn(s.Start, s.End)
 		}
 	}
 	return o

@@ -316,15 +316,15 @@ func TestOutlook(t *testing.T) {
 		lessons: []pool.Lesson{
 			lesson("a", "2026-12-02T10:00:00Z", 60), lesson("b", "2026-12-02T10:00:00Z", 60), lesson("c", "2026-12-02T10:30:00Z", 60),
 			lesson("d", "2026-12-03T10:00:00Z", 60), lesson("e", "2026-12-03T10:00:00Z", 60), lesson("f", "2026-12-03T10:00:00Z", 60),
-			lesson("g", "2026-12-03T10:00:00Z", 60), lesson("h", "2026-12-04T10:00:00Z", 60),
+			lesson("g", "2026-12-03T10:20:00Z", 40), lesson("h", "2026-12-04T10:00:00Z", 60),
 		}}.forecast(t)
 	o := f.Outlook()
-	if o.Shortages != 2 || o.WorstShortfall != 2 || !o.WorstStart.Equal(instant("2026-12-03T10:00:00Z")) ||
+	if o.Shortages != 2 || o.WorstShortfall != 2 || !o.WorstAt.Equal(instant("2026-12-03T10:20:00Z")) ||
 		o.PeakDemand != 4 || o.Capacity != 2 || o.Lessons != 8 {
-		t.Errorf("outlook %+v, want 2 shortages, the worst 2 short at 2026-12-03T10:00Z, peak 4 of 2, 8 lessons", o)
+		t.Errorf("outlook %+v, want 2 shortages, the worst 2 short from 2026-12-03T10:20Z, peak 4 of 2, 8 lessons", o)
 	}
 	if o := (plan{from: "2026-12-01T00:00:00Z", to: "2026-12-15T00:00:00Z", accounts: accounts(1)}).forecast(t).Outlook(); o.Shortages != 0 ||
-		o.WorstShortfall != 0 || !o.WorstStart.IsZero() || o.PeakDemand != 0 {
+		o.WorstShortfall != 0 || !o.WorstAt.IsZero() || o.PeakDemand != 0 {
 		t.Errorf("outlook of an empty calendar %+v", o)
 	}
 }

@@ -149,13 +149,13 @@ func (p *Planner) LookAhead(ctx context.Context) (Outlook, error) {
 	if o.Shortages > 0 {
 		level = slog.LevelWarn
 	}
-	worstStart := ""
-	if !o.WorstStart.IsZero() {
-		worstStart = o.WorstStart.UTC().Format(time.RFC3339)
+	worstAt := ""
+	if !o.WorstAt.IsZero() {
+		worstAt = o.WorstAt.UTC().Format(time.RFC3339)
 	}
 	p.log().Log(ctx, level, "capacity look-ahead",
 		"from", o.From.UTC().Format(time.RFC3339), "to", o.To.UTC().Format(time.RFC3339),
-		"over_capacity_intervals", o.Shortages, "worst_shortfall", o.WorstShortfall, "worst_start", worstStart,
+		"over_capacity_intervals", o.Shortages, "worst_shortfall", o.WorstShortfall, "worst_at", worstAt,
 		"peak_demand", o.PeakDemand, "capacity", o.Capacity, "lessons", o.Lessons, "margin", p.Margin.String())
 	return o, nil
 }
