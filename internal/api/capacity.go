@@ -8,11 +8,14 @@ import (
 	"zoompool/internal/pool"
 )
 
-// capacityRoutes adds the capacity forecast to rt:
+// capacityRoutes adds the capacity forecast to rt, for admins:
 //
 //	GET /api/schedule/capacity   demand on the pool against its capacity
 func (c Calendar) capacityRoutes(rt *Router, now func() time.Time) {
 	rt.handle(http.MethodGet, "/api/schedule/capacity", func(w http.ResponseWriter, r *http.Request) error {
+		if err := CallerOf(r).requireAdmin("the capacity forecast"); err != nil {
+			return err
+		}
 		v := r.URL.Query()
 		if v.Has("teacher_id") || v.Has("group_id") {
 			return pool.Invalidf("the capacity forecast counts every lesson the pool serves; leave out teacher_id and group_id")

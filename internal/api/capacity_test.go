@@ -19,6 +19,7 @@ import (
 
 	"zoompool/internal/app"
 	"zoompool/internal/dynamo"
+	"zoompool/internal/localstack"
 	"zoompool/internal/pool"
 )
 
@@ -174,6 +175,31 @@ func TestCapacityForecast(t *testing.T) {
 	}
 }
 
+// The forecast is for admins; a teacher planning their own lessons still
+// gets their warnings.
+func TestCapacityIsForAdmins(t *testing.T) {
+	h := newHarness(t, 1)
+	teacher := h.asTeacher(t, "t1")
+	if r := teacher.do(t, http.MethodGet, "/api/schedule/capacity/", nil); r.status != http.StatusForbidden || r.error(t).Error != "forbidden" ||
+		!strings.Contains(r.error(t).Message, "the capacity forecast needs the admin role") {
+		t.Errorf("a teacher asks for the forecast: %d %s, want 403 forbidden", r.status, r.body)
+	}
+	if r := h.asUser(t, "visitor").do(t, http.MethodGet, "/api/schedule/capacity/", nil); r.status != http.StatusForbidden {
+		t.Errorf("a user without a role asks for the forecast: %d %s, want 403", r.status, r.body)
+	}
+	if r := h.anonymous().do(t, http.MethodGet, "/api/schedule/capacity/", nil); r.status != http.StatusUnauthorized {
+		t.Errorf("nobody asks for the forecast: %d %s, want 401", r.status, r.body)
+	}
+	h.addLesson(t, `{"id":"A","title":"A","teacher_id":"t2","group_id":"g1","start_time":"2030-01-07T09:00:00Z","end_time":"2030-01-07T10:00:00Z"}`)
+	r := teacher.do(t, http.MethodPost, "/api/schedule/lessons/",
+		`{"id":"B","title":"B","teacher_id":"t1","group_id":"g1","start_time":"2030-01-07T09:00:00Z","end_time":"2030-01-07T10:00:00Z"}`)
+	var b lessonAnswer
+	r.json(t, &b)
+	if want := []string{"Monday 2030-01-07 09:00-10:00 (UTC): 2 lessons, 1 Zoom slot"}; r.status != http.StatusCreated || !slices.Equal(messagesOf(b.Warnings), want) {
+		t.Errorf("a teacher creates a lesson at a full time: %d %s, want warnings %q", r.status, r.body, want)
+	}
+}
+
 func TestCapacityDefaultsAndBadQueries(t *testing.T) {
 	h := newHarness(t, 1)
 	f := h.capacity(t, "timeZone=America/New_York")
@@ -308,20 +334,15 @@ func TestWarningReadsAreBounded(t *testing.T) {
 	h := newHarness(t, 1)
 	ctx := context.Background()
 	counter := &countingTransport{}
-	srv := h.calendarThrough(t, counter, func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) })
+	counted := h.through(t, counter, func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) })
 	post := func(path, body string) map[string]int {
 		t.Helper()
 		counter.mu.Lock()
 		counter.ops, counter.items = map[string]int{}, 0
 		counter.mu.Unlock()
-		res, err := http.Post(srv.URL+path, "application/json", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		if res.StatusCode != http.StatusCreated || !bytes.Contains(b, []byte(`"warnings":[`)) {
-			t.Fatalf("POST %s: %d %s", path, res.StatusCode, b)
+		r := counted.do(t, http.MethodPost, path, body)
+		if r.status != http.StatusCreated || !bytes.Contains(r.body, []byte(`"warnings":[`)) {
+			t.Fatalf("POST %s: %d %s", path, r.status, r.body)
 		}
 		counter.mu.Lock()
 		defer counter.mu.Unlock()
@@ -355,10 +376,10 @@ func TestWarningReadsAreBounded(t *testing.T) {
 	}
 }
 
-// calendarThrough serves the calendar function on h's table, through a
-// DynamoDB client whose requests go through rt and which retries faults
-// quickly, with the clock now (time.Now when nil).
-func (h *harness) calendarThrough(t testing.TB, rt http.RoundTripper, now func() time.Time) *httptest.Server {
+// through returns h served by a second app on the same table, whose DynamoDB
+// client sends its requests through rt and retries faults quickly, with the
+// clock now (time.Now when nil), behind the same gateway and sign-in.
+func (h *harness) through(t testing.TB, rt http.RoundTripper, now func() time.Time) *harness {
 	t.Helper()
 	ctx := context.Background()
 	client, err := dynamo.NewClient(ctx, h.env.Engine.Endpoint, func(o *dynamodb.Options) {
@@ -374,9 +395,15 @@ func (h *harness) calendarThrough(t testing.TB, rt http.RoundTripper, now func()
 		t.Fatal(err)
 	}
 	a.Now = now
-	srv := httptest.NewServer(a.Calendar())
+	gw, err := localstack.NewGateway(a.HTTPFunctions(), localstack.GatewayOptions{Verifier: h.idp.Verifier})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
-	return srv
+	c := *h
+	c.app, c.srv = a, srv
+	return &c
 }
 
 // failingQueries fails every DynamoDB Query while on, as throttling that
@@ -397,17 +424,12 @@ func (f *failingQueries) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestWriteStandsWhenItsCapacityCheckFails(t *testing.T) {
 	h := newHarness(t, 1)
 	faults := &failingQueries{}
-	srv := h.calendarThrough(t, faults, nil)
+	failing := h.through(t, faults, nil)
 	faults.on.Store(true)
-	res, err := http.Post(srv.URL+"/api/schedule/lessons/", "application/json", strings.NewReader(
-		`{"id":"L","title":"x","teacher_id":"t1","group_id":"g1","start_time":"2027-01-12T09:00:00Z","end_time":"2027-01-12T10:00:00Z"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusCreated || !bytes.Contains(b, []byte(`"warnings":[{"code":"capacity_unchecked","message":"the lesson was saved, but whether the Zoom accounts suffice for it could not be checked`)) {
-		t.Errorf("create while queries fail: %d %s, want 201 with a capacity_unchecked warning", res.StatusCode, b)
+	r := failing.do(t, http.MethodPost, "/api/schedule/lessons/",
+		`{"id":"L","title":"x","teacher_id":"t1","group_id":"g1","start_time":"2027-01-12T09:00:00Z","end_time":"2027-01-12T10:00:00Z"}`)
+	if r.status != http.StatusCreated || !bytes.Contains(r.body, []byte(`"warnings":[{"code":"capacity_unchecked","message":"the lesson was saved, but whether the Zoom accounts suffice for it could not be checked`)) {
+		t.Errorf("create while queries fail: %d %s, want 201 with a capacity_unchecked warning", r.status, r.body)
 	}
 	if l, err := h.env.Store.Lesson(context.Background(), "L"); err != nil || l.Title != "x" {
 		t.Errorf("lesson L after the failed check: %+v %v, want it saved", l, err)

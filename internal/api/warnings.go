@@ -27,13 +27,13 @@ type recurringAnswer struct {
 	Warnings []any `json:"warnings"`
 }
 
-// lessonWithWarnings answers lesson l, just written, with its warnings,
-// written in UTC as the lesson's times are.
+// lessonWithWarnings answers lesson l, just written, as the caller may see
+// it, with its warnings, written in UTC as the lesson's times are.
 func (c Calendar) lessonWithWarnings(r *http.Request, l pool.Lesson) lessonAnswer {
 	ws, err := c.warnings(r, func(ctx context.Context, p *forecast.Planner) ([]forecast.Warning, error) {
 		return p.LessonWarnings(ctx, l, time.UTC)
 	})
-	return lessonAnswer{newLessonJSON(l), c.warningsJSON(ws, err, "lesson", l.ID)}
+	return lessonAnswer{CallerOf(r).lessonJSON(l), c.warningsJSON(ws, err, "lesson", l.ID)}
 }
 
 // recurringWithWarnings answers recurring lesson rl, just written, with its
