@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"zoompool/internal/auth"
+	"zoompool/internal/forecast"
 	"zoompool/internal/pool"
 	"zoompool/internal/schedule"
 )
@@ -35,6 +36,9 @@ type Calendar struct {
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	Log *slog.Logger
+	// Forecast computes the capacity route's forecasts and the warnings of
+	// lessons and recurring lessons as they are written.
+	Forecast *forecast.Planner
 }
 
 // DefaultListSpan is how far ahead GET /api/schedule/lessons looks when the
@@ -51,6 +55,7 @@ const DefaultListSpan = 7 * 24 * time.Hour
 //	GET /api/schedule/calendar
 //	GET /api/schedule/calendar.ics (no sign-in: a signed link)
 //	GET, DELETE /api/schedule/calendar/feed-url
+//	GET /api/schedule/capacity
 func NewCalendar(c Calendar) *Router {
 	now := c.Now
 	if now == nil {
@@ -95,7 +100,7 @@ func NewCalendar(c Calendar) *Router {
 			return err
 		}
 		w.Header().Set("Location", "/api/schedule/lessons/"+l.ID+"/")
-		writeJSON(w, http.StatusCreated, caller.lessonJSON(l))
+		writeJSON(w, http.StatusCreated, c.lessonWithWarnings(r, l))
 		return nil
 	})
 	rt.handle(http.MethodGet, "/api/schedule/lessons/{id}", func(w http.ResponseWriter, r *http.Request) error {
@@ -128,7 +133,7 @@ func NewCalendar(c Calendar) *Router {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, caller.lessonJSON(l))
+		writeJSON(w, http.StatusOK, c.lessonWithWarnings(r, l))
 		return nil
 	})
 	rt.handle(http.MethodDelete, "/api/schedule/lessons/{id}", func(w http.ResponseWriter, r *http.Request) error {
@@ -148,6 +153,7 @@ func NewCalendar(c Calendar) *Router {
 	c.recurringRoutes(rt, now)
 	c.calendarRoutes(rt, now)
 	c.feedRoutes(rt)
+	c.capacityRoutes(rt, now)
 	return rt
 }
 

@@ -73,7 +73,7 @@ func (c Calendar) recurringRoutes(rt *Router, now func() time.Time) {
 			return err
 		}
 		w.Header().Set("Location", base+"/"+rl.ID+"/")
-		writeJSON(w, http.StatusCreated, newRecurringJSON(rl))
+		writeJSON(w, http.StatusCreated, c.recurringWithWarnings(r, rl))
 		return nil
 	})
 	rt.handle(http.MethodGet, base+"/{id}", func(w http.ResponseWriter, r *http.Request) error {
@@ -103,7 +103,7 @@ func (c Calendar) recurringRoutes(rt *Router, now func() time.Time) {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, newRecurringJSON(rl))
+		writeJSON(w, http.StatusOK, c.recurringWithWarnings(r, rl))
 		return nil
 	})
 	rt.handle(http.MethodDelete, base+"/{id}", func(w http.ResponseWriter, r *http.Request) error {

@@ -19,6 +19,7 @@ import (
 	"zoompool/internal/api"
 	"zoompool/internal/auth"
 	"zoompool/internal/dynamo"
+	"zoompool/internal/forecast"
 	"zoompool/internal/pool"
 	"zoompool/internal/sam"
 	"zoompool/internal/schedule"
@@ -74,7 +75,14 @@ type Config struct {
 	// FeedKeyParameter names the SSM SecureString parameter holding FeedKey
 	// (CALENDAR_FEED_KEY_PARAMETER); FromEnv reads it when FeedKey is empty.
 	FeedKeyParameter string
+	// ForecastMargin widens every lesson on both sides in capacity forecasts
+	// and warnings, to count early starts and overruns (FORECAST_MARGIN,
+	// default 0, at most MaxForecastMargin).
+	ForecastMargin time.Duration
 }
+
+// MaxForecastMargin bounds FORECAST_MARGIN.
+const MaxForecastMargin = 2 * time.Hour
 
 // DefaultStartLease is START_LEASE when it is not set.
 const DefaultStartLease = time.Minute
@@ -154,6 +162,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.ReleaseGrace = d
 	}
+	if s := getenv("FORECAST_MARGIN"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 || d > MaxForecastMargin {
+			problems = append(problems, fmt.Sprintf("FORECAST_MARGIN %q is not a duration from 0m to %dh, such as 5m", s, int(MaxForecastMargin.Hours())))
+		}
+		c.ForecastMargin = d
+	}
 	if c.FeedKey != "" && len(c.FeedKey) < auth.MinFeedKeyLen {
 		problems = append(problems, fmt.Sprintf("CALENDAR_FEED_KEY is %d characters long; use at least %d, such as the output of `openssl rand -base64 32`",
 			len(c.FeedKey), auth.MinFeedKeyLen))
@@ -220,7 +235,9 @@ type App struct {
 	Zoom     pool.Zoom
 	Service  *pool.Service
 	Releaser *pool.Releaser
-	Log      *slog.Logger
+	// Planner computes capacity forecasts, warnings and the daily look-ahead.
+	Planner *forecast.Planner
+	Log     *slog.Logger
 	// Now is the clock of the app's handlers; time.Now when nil.
 	Now func() time.Time
 }
@@ -257,6 +274,7 @@ func New(ctx context.Context, cfg Config, client *dynamodb.Client, z pool.Zoom, 
 	occurrences := &schedule.Materializer{Store: store, Anchor: cfg.UpperWeekAnchor, Early: cfg.StartEarly,
 		Now: func() time.Time { return a.Service.Now() }}
 	a.Service.Materialize = occurrences.Materialize
+	a.Planner = &forecast.Planner{Store: store, Anchor: cfg.UpperWeekAnchor, Margin: cfg.ForecastMargin, Now: a.now, Log: log}
 	return a, nil
 }
 
@@ -301,7 +319,8 @@ func (a *App) Accounts() *api.Router { return a.signedIn(api.NewAccounts(a.Store
 
 // Calendar is the calendar function's handler.
 func (a *App) Calendar() *api.Router {
-	c := api.Calendar{Lessons: a.Store, Recurring: a.Store, Users: a.Store, Anchor: a.Config.UpperWeekAnchor, Log: a.Log, Now: a.now}
+	c := api.Calendar{Lessons: a.Store, Recurring: a.Store, Users: a.Store, Anchor: a.Config.UpperWeekAnchor, Log: a.Log,
+		Forecast: a.Planner, Now: a.now}
 	if a.Config.FeedKey == "" {
 		a.Log.Error("no calendar feed key is configured: calendar links are switched off; " +
 			"set CALENDAR_FEED_KEY_PARAMETER (or CALENDAR_FEED_KEY)")
@@ -326,6 +345,13 @@ func (a *App) ZoomWebhook() *api.Router {
 // ReleaseStuck is the release-stuck function's handler.
 func (a *App) ReleaseStuck() func(context.Context, events.EventBridgeEvent) (api.SweepResult, error) {
 	return api.NewReleaseStuck(a.Releaser)
+}
+
+// Scheduled is the release-stuck function's handler for all its scheduled
+// events: the daily look-ahead event computes the capacity look-ahead, every
+// other event runs a sweep.
+func (a *App) Scheduled() func(context.Context, events.EventBridgeEvent) (any, error) {
+	return api.NewScheduled(a.ReleaseStuck(), api.NewLookAhead(a.Planner))
 }
 
 // HTTPFunctions returns the handler of every HTTP function by its logical id
