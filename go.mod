@@ -33,3 +33,5 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/sts v1.52.0 // indirect
 	github.com/aws/smithy-go v1.28.9 // indirect
 )
+
+replace github.com/truora/minidyn => ./third_party/minidyn
