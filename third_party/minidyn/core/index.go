@@ -2,6 +2,7 @@ package core
 
 import (
 	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -123,8 +124,7 @@ func (i *index) putData(key string, item map[string]*types.Item) error {
 	i.refs[key] = indexKey
 
 	if !exists {
-		i.sortedKeys = append(i.sortedKeys, indexKey)
-		sort.Strings(i.sortedKeys)
+		i.sortedKeys = insertSorted(i.sortedKeys, indexKey)
 
 		return nil
 	}
@@ -132,17 +132,29 @@ func (i *index) putData(key string, item map[string]*types.Item) error {
 	// On overwrite, reconcile sortedKeys so a changed index key does not leave
 	// a stale projection behind (and the new projection becomes searchable).
 	if old != indexKey {
-		pos := sort.SearchStrings(i.sortedKeys, old)
-		if pos >= len(i.sortedKeys) {
-			i.sortedKeys = append(i.sortedKeys, indexKey)
-		} else {
-			i.sortedKeys[pos] = indexKey
-		}
-
-		sort.Strings(i.sortedKeys)
+		i.replaceSortedKey(old, indexKey)
 	}
 
 	return nil
+}
+
+// replaceSortedKey replaces one occurrence of old in sortedKeys with key,
+// keeping sortedKeys sorted.
+func (i *index) replaceSortedKey(old, key string) {
+	if pos := sort.SearchStrings(i.sortedKeys, old); pos < len(i.sortedKeys) && i.sortedKeys[pos] == old {
+		i.sortedKeys = slices.Delete(i.sortedKeys, pos, pos+1)
+	}
+
+	i.sortedKeys = insertSorted(i.sortedKeys, key)
+}
+
+// insertSorted inserts key into the sorted slice keys at its place, by binary
+// search: sorting all keys again on every write made writes slower the more
+// keys a table held.
+func insertSorted(keys []string, key string) []string {
+	pos, _ := slices.BinarySearch(keys, key)
+
+	return slices.Insert(keys, pos, key)
 }
 
 func (i *index) updateData(key string, item, oldItem map[string]*types.Item) error {
@@ -155,14 +167,7 @@ func (i *index) updateData(key string, item, oldItem map[string]*types.Item) err
 	i.refs[key] = indexKey
 
 	if old != indexKey {
-		pos := sort.SearchStrings(i.sortedKeys, old)
-		if pos >= len(i.sortedKeys) {
-			i.sortedKeys = append(i.sortedKeys, indexKey)
-		} else {
-			i.sortedKeys[pos] = indexKey
-		}
-
-		sort.Strings(i.sortedKeys)
+		i.replaceSortedKey(old, indexKey)
 	}
 
 	return nil

@@ -592,8 +592,7 @@ func (t *Table) setItem(key string, item map[string]*types.Item) {
 	t.Data[key] = item
 
 	if !exists {
-		t.SortedKeys = append(t.SortedKeys, key)
-		sort.Strings(t.SortedKeys)
+		t.SortedKeys = insertSorted(t.SortedKeys, key)
 	}
 }
 
