@@ -1,9 +1,10 @@
 package core
 
 import (
+	"cmp"
 	"maps"
 	"slices"
-	"sort"
+	"strings"
 	"time"
 
 	"github.com/truora/minidyn/types"
@@ -17,50 +18,57 @@ const (
 )
 
 type index struct {
-	keySchema  keySchema
-	sortedKeys []string
-	sortedRefs [][2]string // used for searching
+	keySchema keySchema
+	// entries holds one entry per item in the index, sorted by index key and
+	// then by primary key: the order a search reads them in.
+	entries    []indexEntry
 	typ        indexType
 	projection *types.Projection
 	Table      *Table
-	refs       map[string]string
+	refs       map[string]string // primary key -> index key of each entry
 	createdAt  time.Time
+}
+
+type indexEntry struct {
+	indexKey string
+	key      string // the item's primary key
+}
+
+func compareIndexEntries(a, b indexEntry) int {
+	return cmp.Or(strings.Compare(a.indexKey, b.indexKey), strings.Compare(a.key, b.key))
 }
 
 func newIndex(t *Table, typ indexType, ks keySchema) *index {
 	ks.Secondary = true
 
 	return &index{
-		keySchema:  ks,
-		sortedKeys: []string{},
-		typ:        typ,
-		Table:      t,
-		refs:       map[string]string{},
+		keySchema: ks,
+		entries:   []indexEntry{},
+		typ:       typ,
+		Table:     t,
+		refs:      map[string]string{},
 	}
 }
 
 func (i *index) Clear() {
-	i.sortedKeys = []string{}
+	i.entries = []indexEntry{}
 	i.refs = map[string]string{}
 }
 
 type indexSnapshot struct {
-	sortedKeys []string
-	refs       map[string]string
+	entries []indexEntry
+	refs    map[string]string
 }
 
 func (i *index) snapshot() indexSnapshot {
-	keys := make([]string, len(i.sortedKeys))
-	copy(keys, i.sortedKeys)
-
 	refs := make(map[string]string, len(i.refs))
 	maps.Copy(refs, i.refs)
 
-	return indexSnapshot{sortedKeys: keys, refs: refs}
+	return indexSnapshot{entries: slices.Clone(i.entries), refs: refs}
 }
 
 func (i *index) restore(s indexSnapshot) {
-	i.sortedKeys = s.sortedKeys
+	i.entries = s.entries
 	i.refs = s.refs
 }
 
@@ -113,39 +121,31 @@ func (i *index) projectInclude(item map[string]*types.Item) map[string]*types.It
 	return out
 }
 
+// putData indexes item, stored under the primary key key, in place of what
+// the index held for that key. An item without the index's key attributes is
+// not in the index (indexes are sparse).
 func (i *index) putData(key string, item map[string]*types.Item) error {
 	indexKey, err := i.keySchema.GetKey(i.Table.AttributesDef, item)
-	if err != nil || indexKey == "" {
+	if err != nil {
 		return err
 	}
 
-	old, exists := i.refs[key]
-
-	i.refs[key] = indexKey
-
-	if !exists {
-		i.sortedKeys = insertSorted(i.sortedKeys, indexKey)
-
+	if old, exists := i.refs[key]; exists && old == indexKey {
 		return nil
 	}
 
-	// On overwrite, reconcile sortedKeys so a changed index key does not leave
-	// a stale projection behind (and the new projection becomes searchable).
-	if old != indexKey {
-		i.replaceSortedKey(old, indexKey)
+	i.remove(key)
+
+	if indexKey == "" {
+		return nil
 	}
+
+	i.refs[key] = indexKey
+	entry := indexEntry{indexKey: indexKey, key: key}
+	pos, _ := slices.BinarySearchFunc(i.entries, entry, compareIndexEntries)
+	i.entries = slices.Insert(i.entries, pos, entry)
 
 	return nil
-}
-
-// replaceSortedKey replaces one occurrence of old in sortedKeys with key,
-// keeping sortedKeys sorted.
-func (i *index) replaceSortedKey(old, key string) {
-	if pos := sort.SearchStrings(i.sortedKeys, old); pos < len(i.sortedKeys) && i.sortedKeys[pos] == old {
-		i.sortedKeys = slices.Delete(i.sortedKeys, pos, pos+1)
-	}
-
-	i.sortedKeys = insertSorted(i.sortedKeys, key)
 }
 
 // insertSorted inserts key into the sorted slice keys at its place, by binary
@@ -158,87 +158,39 @@ func insertSorted(keys []string, key string) []string {
 }
 
 func (i *index) updateData(key string, item, oldItem map[string]*types.Item) error {
-	indexKey, err := i.keySchema.GetKey(i.Table.AttributesDef, item)
-	if err != nil || indexKey == "" {
-		return err
-	}
-
-	old := i.refs[key]
-	i.refs[key] = indexKey
-
-	if old != indexKey {
-		i.replaceSortedKey(old, indexKey)
-	}
-
-	return nil
+	return i.putData(key, item)
 }
 
 func (i *index) delete(key string, item map[string]*types.Item) error {
-	delete(i.refs, key)
-
-	indexKey, err := i.keySchema.GetKey(i.Table.AttributesDef, item)
-	if err != nil || indexKey == "" {
-		return err
-	}
-
-	pos := sort.SearchStrings(i.sortedKeys, indexKey)
-	if pos == len(i.sortedKeys) {
-		return err
-	}
-
-	copy(i.sortedKeys[pos:], i.sortedKeys[pos+1:])
-	i.sortedKeys[len(i.sortedKeys)-1] = ""
-	i.sortedKeys = i.sortedKeys[:len(i.sortedKeys)-1]
+	i.remove(key)
 
 	return nil
 }
 
-func (i *index) lessKey(x, y int) bool {
-	if i.sortedRefs[x][1] < i.sortedRefs[y][1] {
-		return true
+// remove takes the entry of the primary key key out of the index.
+func (i *index) remove(key string) {
+	indexKey, exists := i.refs[key]
+	if !exists {
+		return
 	}
 
-	if i.sortedRefs[x][1] > i.sortedRefs[y][1] {
-		return false
-	}
+	delete(i.refs, key)
 
-	return i.sortedRefs[x][0] < i.sortedRefs[y][0]
+	if pos, found := slices.BinarySearchFunc(i.entries, indexEntry{indexKey: indexKey, key: key}, compareIndexEntries); found {
+		i.entries = slices.Delete(i.entries, pos, pos+1)
+	}
 }
 
-func (i *index) startSearch(scanForward bool) {
-	i.sortedRefs = make([][2]string, len(i.refs))
-	pos := 0
-
-	for k, v := range i.refs {
-		i.sortedRefs[pos] = [2]string{k, v}
-		pos++
+// keys returns the primary keys of the entries in [lo, hi), in index order.
+func (i *index) keys(lo, hi int) []string {
+	keys := make([]string, 0, hi-lo)
+	for _, e := range i.entries[lo:hi] {
+		keys = append(keys, e.key)
 	}
 
-	sort.Slice(i.sortedRefs, func(x, y int) bool {
-		less := i.lessKey(x, y)
-		if scanForward {
-			return less
-		}
-
-		return !less
-	})
-}
-
-func (i *index) getPrimaryKey(indexKey string) (string, bool) {
-	if len(i.sortedRefs) > 0 {
-		key := i.sortedRefs[0]
-		pk, ik := key[0], key[1]
-
-		i.sortedRefs = i.sortedRefs[1:len(i.sortedRefs)]
-
-		if indexKey == ik {
-			return pk, true
-		}
-	}
-
-	return "", false
+	return keys
 }
 
 func (i *index) count() int64 {
-	return int64(len(i.sortedKeys))
+	return int64(len(i.entries))
 }

@@ -333,38 +333,36 @@ func (t *Table) parseStartKey(schema keySchema, startkeyAttr map[string]*types.I
 	return startKey
 }
 
-func getPrimaryKey(index *index, k string) (string, bool) {
-	pk, ok := k, true
-
-	if index != nil {
-		pk, ok = index.getPrimaryKey(k)
-	}
-
-	return pk, ok
-}
-
+// fetchQueryData returns the index a search reads (nil for the table) and
+// the primary keys it visits, in index order: those of the partition that the
+// key condition names, or every key.
 func (t *Table) fetchQueryData(input QueryInput) (*index, []string) {
 	if input.Index != "" {
 		i := t.Indexes[input.Index]
-		i.startSearch(input.ScanIndexForward)
+		lo, hi := 0, len(i.entries)
 
-		return i, i.sortedKeys
+		if key, prefix, ok := searchPartition(i.keySchema, t.AttributesDef, input); ok {
+			lo, hi = keyRange(len(i.entries), func(n int) string { return i.entries[n].indexKey }, key, prefix)
+		}
+
+		return i, i.keys(lo, hi)
 	}
 
-	return nil, t.SortedKeys
+	keys := t.SortedKeys
+	if key, prefix, ok := searchPartition(t.KeySchema, t.AttributesDef, input); ok {
+		lo, hi := keyRange(len(keys), func(n int) string { return keys[n] }, key, prefix)
+		keys = keys[lo:hi]
+	}
+
+	return nil, keys
 }
 
-func prepareSearch(input *QueryInput, index *index, k, startKey string) (string, bool) {
-	pk, ok := getPrimaryKey(index, k)
-	if !ok {
-		return pk, ok
-	}
-
+func prepareSearch(input *QueryInput, k, startKey string) (string, bool) {
 	if input.started {
-		return pk, true
+		return k, true
 	}
 
-	if pk == startKey {
+	if k == startKey {
 		input.started = true
 	}
 
@@ -465,7 +463,7 @@ func (t *Table) SearchData(input QueryInput) ([]map[string]*types.Item, map[stri
 	for pos := range sortedKeys {
 		k := GetKeyAt(sortedKeys, sortedKeysSize, int64(pos), forward)
 
-		pk, ok := prepareSearch(&input, index, k, startKey)
+		pk, ok := prepareSearch(&input, k, startKey)
 		if !ok {
 			scanned++
 			continue

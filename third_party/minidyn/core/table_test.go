@@ -604,7 +604,7 @@ func TestDeleteIndex(t *testing.T) {
 	}
 
 	index := newTable.Indexes["invert"]
-	index.sortedKeys = []string{"key1", "key2"}
+	index.entries = []indexEntry{{indexKey: "key1", key: "key1"}, {indexKey: "key2", key: "key2"}}
 	newTable.Indexes["invert"] = index
 
 	_, err = newTable.Delete(inp)
@@ -655,10 +655,9 @@ func TestSearchData(t *testing.T) {
 	queryInput.ScanIndexForward = true
 
 	newIndex := index{
-		sortedRefs: [][2]string{{"ref1", "ref2"}},
-		sortedKeys: []string{"ref2", "ref1"},
-		refs:       map[string]string{"ref1": "ref2"},
-		Table:      newTable,
+		entries: []indexEntry{{indexKey: "ref2", key: "ref1"}},
+		refs:    map[string]string{"ref1": "ref2"},
+		Table:   newTable,
 	}
 
 	newTable.Indexes = map[string]*index{
@@ -1158,10 +1157,9 @@ func TestGetLastKey(t *testing.T) {
 	})
 
 	newIndex := &index{
-		sortedRefs: [][2]string{{"ref1", "ref2"}},
-		sortedKeys: []string{"ref2", "ref1"},
-		refs:       map[string]string{"ref1": "ref2"},
-		Table:      newTable,
+		entries: []indexEntry{{indexKey: "ref2", key: "ref1"}},
+		refs:    map[string]string{"ref1": "ref2"},
+		Table:   newTable,
 	}
 
 	result := newTable.getLastKey(item, 1, 1, 1, 2, newIndex)
@@ -1602,7 +1600,8 @@ func TestFetchQueryData(t *testing.T) {
 	})
 
 	c.NotEmpty(sortedKeys)
-	c.Equal(index.sortedRefs[0][0], "006.Bellsprout")
+	c.NotNil(index)
+	c.Equal("006.Bellsprout", sortedKeys[len(sortedKeys)-1])
 }
 
 func TestSearchDataWithProjectionExpression(t *testing.T) {
