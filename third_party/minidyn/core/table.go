@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"time"
 
@@ -43,6 +44,9 @@ type Table struct {
 	NativeInterpreter    interpreter.Native
 	LangInterpreter      interpreter.Language
 	IndexActivationDelay time.Duration
+
+	undo      []undoRecord // while a transaction runs: items as they were
+	recording bool         // whether a transaction runs
 }
 
 // NewTable creates a new Table
@@ -646,6 +650,73 @@ func (t *Table) Restore(s TableSnapshot) {
 	}
 }
 
+// undoRecord is an item as it was before a transaction wrote it, nil if
+// there was none.
+type undoRecord struct {
+	key  string
+	item map[string]*types.Item
+}
+
+// BeginTransaction makes the table record each item that its writes change,
+// as it was before, until CommitTransaction or RollbackTransaction. A
+// transaction thus costs what it writes, where a Snapshot copies the table.
+func (t *Table) BeginTransaction() {
+	t.undo, t.recording = nil, true
+}
+
+// CommitTransaction keeps the writes since BeginTransaction.
+func (t *Table) CommitTransaction() {
+	t.undo, t.recording = nil, false
+}
+
+// RollbackTransaction undoes the writes since BeginTransaction: it puts back
+// each item they changed, with its index entries, and removes those they
+// created.
+func (t *Table) RollbackTransaction() {
+	for i := len(t.undo) - 1; i >= 0; i-- {
+		t.restoreItem(t.undo[i])
+	}
+
+	t.CommitTransaction()
+}
+
+func (t *Table) recordUndo(key string) {
+	if !t.recording {
+		return
+	}
+
+	rec := undoRecord{key: key}
+	if item, exists := t.Data[key]; exists {
+		// Update changes the stored item in place.
+		rec.item = deepCopyItemMap(item)
+	}
+
+	t.undo = append(t.undo, rec)
+}
+
+func (t *Table) restoreItem(rec undoRecord) {
+	if rec.item == nil {
+		delete(t.Data, rec.key)
+
+		if pos, found := slices.BinarySearch(t.SortedKeys, rec.key); found {
+			t.SortedKeys = slices.Delete(t.SortedKeys, pos, pos+1)
+		}
+
+		for _, index := range t.Indexes {
+			index.remove(rec.key)
+		}
+
+		return
+	}
+
+	t.setItem(rec.key, rec.item)
+
+	for _, index := range t.Indexes {
+		// The item was in the table before, so its index keys are valid.
+		_ = index.putData(rec.key, rec.item)
+	}
+}
+
 // Put puts items into table
 func (t *Table) Put(input *types.PutItemInput) (map[string]*types.Item, error) { //nolint:gocognit // conditional write, key resolution, GSI updates
 	if err := types.ValidateItemMap(input.Item); err != nil {
@@ -681,6 +752,7 @@ func (t *Table) Put(input *types.PutItemInput) (map[string]*types.Item, error) {
 		}
 	}
 
+	t.recordUndo(key)
 	t.setItem(key, item)
 
 	for _, index := range t.Indexes {
@@ -872,6 +944,8 @@ func (t *Table) Update(input *types.UpdateItemInput) (map[string]*types.Item, er
 		item = copyItem(input.Key)
 	}
 
+	t.recordUndo(key)
+
 	oldItem := deepCopyItemMap(item)
 
 	err = t.interpreterUpdate(interpreter.UpdateInput{
@@ -957,6 +1031,7 @@ func (t *Table) Delete(input *types.DeleteItemInput) (map[string]*types.Item, er
 
 	item = copyItem(item)
 
+	t.recordUndo(key)
 	delete(t.Data, key)
 
 	pos := sort.SearchStrings(t.SortedKeys, key)

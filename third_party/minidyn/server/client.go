@@ -790,8 +790,8 @@ func (c *Client) batchGetItemForTable(ctx context.Context, tableName string, req
 	return responses, unprocessedKeys, nil
 }
 
-func (c *Client) prepareTransact(items []TransactWriteItem) (map[string]core.TableSnapshot, error) {
-	snapshots := map[string]core.TableSnapshot{}
+func (c *Client) prepareTransact(items []TransactWriteItem) (map[string]*core.Table, error) {
+	tables := map[string]*core.Table{}
 	seenKeys := make(map[string]struct{}, len(items))
 
 	for _, item := range items {
@@ -817,13 +817,13 @@ func (c *Client) prepareTransact(items []TransactWriteItem) (map[string]core.Tab
 			return nil, ferr
 		}
 
-		if _, alreadySnapped := snapshots[tableName]; !alreadySnapped {
+		if _, seen := tables[tableName]; !seen {
 			table, err := c.getTable(tableName)
 			if err != nil {
 				return nil, mapKnownError(err)
 			}
 
-			snapshots[tableName] = table.Snapshot()
+			tables[tableName] = table
 		}
 
 		table := c.tables[tableName]
@@ -843,11 +843,11 @@ func (c *Client) prepareTransact(items []TransactWriteItem) (map[string]core.Tab
 		}
 	}
 
-	return snapshots, nil
+	return tables, nil
 }
 
 // TransactWriteItems executes a set of Put, Update, Delete, and ConditionCheck operations atomically.
-// If any operation fails the entire transaction is  rolled back via table snapshots captured before execution begins.
+// If any operation fails the entire transaction is rolled back: each table puts back the items it changed.
 func (c *Client) TransactWriteItems(ctx context.Context, input *TransactWriteItemsInput) (*TransactWriteItemsOutput, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -856,17 +856,23 @@ func (c *Client) TransactWriteItems(ctx context.Context, input *TransactWriteIte
 		return nil, c.forceFailureErr
 	}
 
-	snapshots, err := c.prepareTransact(input.TransactItems)
+	tables, err := c.prepareTransact(input.TransactItems)
 	if err != nil {
 		return nil, err
 	}
 
 	var execErr error
 
+	for _, table := range tables {
+		table.BeginTransaction()
+	}
+
 	defer func() {
-		if execErr != nil {
-			for name, snap := range snapshots {
-				c.tables[name].Restore(snap)
+		for _, table := range tables {
+			if execErr != nil {
+				table.RollbackTransaction()
+			} else {
+				table.CommitTransaction()
 			}
 		}
 	}()

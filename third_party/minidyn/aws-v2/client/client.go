@@ -796,8 +796,8 @@ func executeBatchWriteRequest(ctx context.Context, fd *Client, table *string, re
 	return nil
 }
 
-func (fd *Client) prepareTransact(items []types.TransactWriteItem) (map[string]core.TableSnapshot, error) {
-	snapshots := map[string]core.TableSnapshot{}
+func (fd *Client) prepareTransact(items []types.TransactWriteItem) (map[string]*core.Table, error) {
+	tables := map[string]*core.Table{}
 	seenKeys := make(map[string]struct{}, len(items))
 
 	for _, item := range items {
@@ -823,13 +823,13 @@ func (fd *Client) prepareTransact(items []types.TransactWriteItem) (map[string]c
 			return nil, ferr
 		}
 
-		if _, alreadySnapped := snapshots[tableName]; !alreadySnapped {
+		if _, seen := tables[tableName]; !seen {
 			table, err := fd.getTable(tableName)
 			if err != nil {
 				return nil, mapKnownError(err)
 			}
 
-			snapshots[tableName] = table.Snapshot()
+			tables[tableName] = table
 		}
 
 		table := fd.tables[tableName]
@@ -849,7 +849,7 @@ func (fd *Client) prepareTransact(items []types.TransactWriteItem) (map[string]c
 		}
 	}
 
-	return snapshots, nil
+	return tables, nil
 }
 
 // TransactWriteItems mock response for dynamodb
@@ -861,17 +861,23 @@ func (fd *Client) TransactWriteItems(ctx context.Context, input *dynamodb.Transa
 		return nil, fd.forceFailureErr
 	}
 
-	snapshots, err := fd.prepareTransact(input.TransactItems)
+	tables, err := fd.prepareTransact(input.TransactItems)
 	if err != nil {
 		return nil, err
 	}
 
 	var execErr error
 
+	for _, table := range tables {
+		table.BeginTransaction()
+	}
+
 	defer func() {
-		if execErr != nil {
-			for name, snap := range snapshots {
-				fd.tables[name].Restore(snap)
+		for _, table := range tables {
+			if execErr != nil {
+				table.RollbackTransaction()
+			} else {
+				table.CommitTransaction()
 			}
 		}
 	}()
