@@ -142,6 +142,20 @@ func TestSearchDataPagesThroughThePartition(t *testing.T) {
 	}
 }
 
+func TestSearchDataLimitCountsOnlyThePartition(t *testing.T) {
+	table := newPartitionedTable(t)
+
+	items, last, err := table.SearchData(QueryInput{
+		KeyConditionExpression: "pk = :b", FilterExpression: "sk <> :x", Limit: 3, ScanIndexForward: true,
+		ExpressionAttributeValues: map[string]*types.Item{":b": {S: aws.String("b")}, ":x": {S: aws.String("x")}},
+	})
+	require.NoError(t, err)
+	// Items of partitions sorted before b used to count towards the Limit.
+	require.Equal(t, []string{"b/1", "b/2", "b/3"}, keysOf(items))
+	require.Equal(t, "b", *last["pk"].S)
+	require.Equal(t, "3", *last["sk"].S)
+}
+
 func TestSearchPartition(t *testing.T) {
 	ks := keySchema{HashKey: "pk", RangeKey: "sk"}
 	attrs := map[string]string{"pk": "S", "sk": "S", "n": "N"}
