@@ -9,7 +9,7 @@ LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.no
 
 FUNCTIONS = StartLessonFunction ZoomWebhookFunction ReleaseStuckFunction CalendarFunction AccountsFunction
 
-.PHONY: run sweep test test-minidyn check build bench fuzz clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: run sweep zoom-double test test-minidyn check build bench fuzz clean $(addprefix build-,$(FUNCTIONS))
 
 ## run: start the API on 127.0.0.1:3000 with the embedded DynamoDB engine and the fake Zoom (ARGS passes flags)
 run:
@@ -20,6 +20,11 @@ run:
 sweep:
 	$(GO) build -o bin/local ./cmd/local
 	./bin/local sweep $(ARGS)
+
+## zoom-double: a double of Zoom's API on 127.0.0.1:3002, to try `make run ARGS="-zoom live"` without Zoom (ARGS passes flags)
+zoom-double:
+	$(GO) build -o bin/local ./cmd/local
+	./bin/local zoom-double $(ARGS)
 
 ## test: formatting, vet, every test with the race detector (the embedded engine's own too), and the Lambda builds
 test: check

@@ -87,6 +87,8 @@ type banner struct {
 	// secretFromEnv: the webhook secret is ZOOM_WEBHOOK_SECRET_TOKEN's, not the local default.
 	secretFromEnv bool
 	now           time.Time
+	// zoom says which Zoom client is in use.
+	zoom string
 }
 
 func printBanner(w io.Writer, b banner) {
@@ -97,7 +99,7 @@ func printBanner(w io.Writer, b banner) {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "\nZoom Pool is running at %s\n", b.base)
 	fmt.Fprintf(&sb, "  storage: %s, table %s\n", engine, b.table)
-	fmt.Fprintf(&sb, "  zoom:    fake client (meetings look real, links lead nowhere)\n")
+	fmt.Fprintf(&sb, "  zoom:    %s\n", b.zoom)
 	switch {
 	case b.opts.insecureWebhooks:
 		fmt.Fprintf(&sb, "  webhook: accepts unsigned Zoom webhooks (-insecure-webhooks)\n")

@@ -1,14 +1,20 @@
 // Command local runs all of Zoom Pool on one port, with no AWS account: the
-// embedded DynamoDB engine (or DYNAMODB_ENDPOINT), the fake Zoom, every HTTP
+// embedded DynamoDB engine (or DYNAMODB_ENDPOINT), the fake Zoom (or the live
+// client with -zoom live), every HTTP
 // route that template.yaml declares, served by the same handlers Lambda runs,
 // and the release-stuck sweep on a timer.
 //
-//	go run ./cmd/local [-addr 127.0.0.1:3000] [-demo=true] [-sweep-every 10m] [-insecure-webhooks]
+//	go run ./cmd/local [-addr 127.0.0.1:3000] [-demo=true] [-sweep-every 10m] [-insecure-webhooks] [-zoom fake|live]
 //
 // With the runner up, "local sweep" runs one sweep now against its table, as
 // the scheduled Lambda function would:
 //
 //	go run ./cmd/local sweep [-dynamodb-addr 127.0.0.1:3001]
+//
+// "local zoom-double" serves a double of Zoom's API, for trying -zoom live
+// without a Zoom account:
+//
+//	go run ./cmd/local zoom-double [-addr 127.0.0.1:3002]
 package main
 
 import (
@@ -41,6 +47,8 @@ func main() {
 	var err error
 	if len(os.Args) > 1 && os.Args[1] == "sweep" {
 		err = sweepOnce(ctx, os.Args[2:], os.Getenv, os.Stdout)
+	} else if len(os.Args) > 1 && os.Args[1] == "zoom-double" {
+		err = zoomDouble(ctx, os.Args[2:], os.Stdout, nil)
 	} else {
 		err = run(ctx, os.Args[1:], os.Getenv, os.Stdout, nil)
 	}
@@ -61,6 +69,8 @@ type options struct {
 	demo             bool
 	sweepEvery       time.Duration
 	insecureWebhooks bool
+	// zoom overrides ZOOM_CLIENT: "fake" or "live".
+	zoom string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -72,11 +82,15 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.demo, "demo", true, "seed demo accounts and a lesson into an empty table")
 	fs.DurationVar(&o.sweepEvery, "sweep-every", 10*time.Minute, "how often to release stuck accounts, as the scheduled function does in AWS (0: never)")
 	fs.BoolVar(&o.insecureWebhooks, "insecure-webhooks", false, "accept Zoom webhooks without a valid signature (for experiments with curl)")
+	fs.StringVar(&o.zoom, "zoom", "", "Zoom client, overriding ZOOM_CLIENT: fake (the default) or live (with ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET; ZOOM_API_URL and ZOOM_OAUTH_URL when set)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.zoom != "" && o.zoom != "fake" && o.zoom != "live" {
+		return o, fmt.Errorf("-zoom %q: use fake or live", o.zoom)
 	}
 	if o.sweepEvery < 0 {
 		return o, fmt.Errorf("-sweep-every must not be negative")
@@ -121,15 +135,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	if opts.zoom != "" {
+		env := getenv
+		getenv = func(k string) string { return or(map[string]string{"ZOOM_CLIENT": opts.zoom}[k], env(k)) }
+	}
 	cfg, err := localConfig(getenv, engine.Endpoint)
 	if err != nil {
 		return err
+	}
+	if cfg.ZoomClient == "live" && !cfg.Zoom.Default.Complete() && cfg.Zoom.Credentials == "" {
+		return errors.New("the live Zoom client needs the Zoom app's credentials: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET " +
+			"(and ZOOM_API_URL, ZOOM_OAUTH_URL to use the Zoom double of `make zoom-double`)")
 	}
 	cfg.InsecureWebhooks = opts.insecureWebhooks
 	if err := localstack.CreateTable(ctx, client, cfg.TableName); err != nil {
 		return err
 	}
-	a, err := app.New(ctx, cfg, client, &zoom.Fake{}, log)
+	z, err := app.NewZoom(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	a, err := app.New(ctx, cfg, client, z, log)
 	if err != nil {
 		return err
 	}
@@ -151,7 +177,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	srv := &http.Server{Handler: logRequests(log, gw), ReadHeaderTimeout: 10 * time.Second}
 	base := "http://" + ln.Addr().String()
 	printBanner(stdout, banner{base: base, engine: engine, table: cfg.TableName, seeded: seeded, routes: gw.Routes(),
-		secretFromEnv: getenv("ZOOM_WEBHOOK_SECRET_TOKEN") != "", opts: opts, now: now})
+		secretFromEnv: getenv("ZOOM_WEBHOOK_SECRET_TOKEN") != "", opts: opts, now: now, zoom: app.ZoomDescription(cfg)})
 
 	var sweeps sync.WaitGroup
 	defer sweeps.Wait()

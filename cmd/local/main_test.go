@@ -51,11 +51,16 @@ type runner struct {
 // startRunner runs the local runner with args on free ports until the test ends.
 func startRunner(t *testing.T, args ...string) *runner {
 	t.Helper()
+	return startRunnerWith(t, func(string) string { return "" }, args...)
+}
+
+// startRunnerWith is startRunner with the environment getenv.
+func startRunnerWith(t *testing.T, getenv func(string) string, args ...string) *runner {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	getenv := func(string) string { return "" }
 	args = append([]string{"-addr", "127.0.0.1:0", "-dynamodb-addr", "127.0.0.1:0"}, args...)
 	go func() { done <- run(ctx, args, getenv, out, ready) }()
 

@@ -27,19 +27,26 @@ var anchor = pool.Date{Year: 2026, Month: time.August, Day: 31}
 // table, with the fake Zoom.
 type harness struct {
 	env  *pooltest.Env
-	zoom *zoom.Fake
+	zoom *zoom.Fake // nil on another Zoom client
 	app  *app.App
 	srv  *httptest.Server
 }
 
 func newHarness(t testing.TB, capacities ...int) *harness {
 	t.Helper()
+	return newHarnessOn(t, &zoom.Fake{}, capacities...)
+}
+
+// newHarnessOn is newHarness with the Zoom client z, such as the live client
+// pointed at the Zoom double (zoomtest.Server.Client).
+func newHarnessOn(t testing.TB, z pool.Zoom, capacities ...int) *harness {
+	t.Helper()
 	env := pooltest.New(t)
 	env.AddAccounts(t, capacities...)
-	fake := &zoom.Fake{}
+	fake, _ := z.(*zoom.Fake)
 	cfg := app.Config{TableName: env.Table, PoolID: "default", ZoomClient: "fake", StartLease: app.DefaultStartLease,
 		WebhookSecret: webhookSecret, UpperWeekAnchor: anchor}
-	a, err := app.New(context.Background(), cfg, env.Client, fake, slog.New(slog.DiscardHandler))
+	a, err := app.New(context.Background(), cfg, env.Client, z, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,9 +31,12 @@ type Config struct {
 	DynamoDBEndpoint string
 	// PoolID names the account pool (POOL_ID, default "default").
 	PoolID string
-	// ZoomClient selects the Zoom client (ZOOM_CLIENT): "fake" (the default
-	// until the live client exists) answers like Zoom without calling it.
+	// ZoomClient selects the Zoom client (ZOOM_CLIENT): "live" calls Zoom's
+	// API; "fake" (the default of functions that do not call Zoom, and of the
+	// local runner) answers like Zoom without calling it.
 	ZoomClient string
+	// Zoom configures the live client.
+	Zoom ZoomConfig
 	// StartLease is how long a claim may stay unconfirmed before it is
 	// reclaimed (START_LEASE, default 60s). It must exceed the start function's timeout.
 	StartLease time.Duration
@@ -84,9 +87,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if !pool.ValidID(c.PoolID) {
 		problems = append(problems, fmt.Sprintf("POOL_ID %q is not 1 to 64 letters, digits, '-' or '_'", c.PoolID))
 	}
-	if c.ZoomClient != "fake" {
-		problems = append(problems, fmt.Sprintf("ZOOM_CLIENT %q is not known; the only client is \"fake\"", c.ZoomClient))
-	}
+	problems = append(problems, readZoomConfig(getenv, &c)...)
 	if s := getenv("START_LEASE"); s != "" {
 		d, err := time.ParseDuration(s)
 		if err != nil || d < 10*time.Second {
@@ -192,7 +193,11 @@ func FromEnv(ctx context.Context, getenv func(string) string) (*App, error) {
 			return nil, err
 		}
 	}
-	return New(ctx, cfg, nil, nil, log)
+	z, err := NewZoom(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, cfg, nil, z, log)
 }
 
 // StartLesson is the start-lesson function's handler.

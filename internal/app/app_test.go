@@ -244,7 +244,7 @@ func TestConfigFromEnv(t *testing.T) {
 	}{
 		{"no table", env(), "TABLE_NAME"},
 		{"bad pool", env("TABLE_NAME", "t", "POOL_ID", "a b"), "POOL_ID"},
-		{"unknown zoom client", env("TABLE_NAME", "t", "ZOOM_CLIENT", "live"), "ZOOM_CLIENT"},
+		{"unknown zoom client", env("TABLE_NAME", "t", "ZOOM_CLIENT", "real"), "ZOOM_CLIENT"},
 		{"short lease", env("TABLE_NAME", "t", "START_LEASE", "5s"), "START_LEASE"},
 		{"grace not a duration", env("TABLE_NAME", "t", "RELEASE_GRACE", "15"), "RELEASE_GRACE"},
 		{"no grace", env("TABLE_NAME", "t", "RELEASE_GRACE", "0s"), "RELEASE_GRACE"},
