@@ -9,7 +9,7 @@ LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.no
 
 FUNCTIONS = StartLessonFunction ZoomWebhookFunction ReleaseStuckFunction CalendarFunction AccountsFunction
 
-.PHONY: run sweep zoom-double test test-minidyn check build bench fuzz clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: run sweep token zoom-double test test-minidyn check lint-template build bench fuzz clean $(addprefix build-,$(FUNCTIONS))
 
 ## run: start the API on 127.0.0.1:3000 with the embedded DynamoDB engine and the fake Zoom (ARGS passes flags)
 run:
@@ -20,6 +20,11 @@ run:
 sweep:
 	$(GO) build -o bin/local ./cmd/local
 	./bin/local sweep $(ARGS)
+
+## token: print a token the running `make run` accepts (ARGS="-role admin|teacher|none -sub NAME")
+token:
+	@$(GO) build -o bin/local ./cmd/local
+	@./bin/local token $(ARGS)
 
 ## zoom-double: a double of Zoom's API on 127.0.0.1:3002, to try `make run ARGS="-zoom live"` without Zoom (ARGS passes flags)
 zoom-double:
@@ -41,6 +46,11 @@ test-minidyn:
 check:
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+
+## lint-template: cfn-lint, and the SAM transform with a check of every route's authorizer (needs Python with cfn-lint and aws-sam-translator)
+lint-template:
+	cfn-lint template.yaml
+	scripts/transform-template --check
 
 ## build: build every function as `sam build` would, into $(BUILD_DIR)
 build:

@@ -22,7 +22,8 @@ const (
 // calendarRoutes adds the calendar feeds to rt:
 //
 //	GET /api/schedule/calendar       a FullCalendar JSON event source
-//	GET /api/schedule/calendar.ics   the same as an RFC 5545 feed
+//	GET /api/schedule/calendar.ics   the same as an RFC 5545 feed, reached by
+//	                                 a signed personal link (see feedRoutes)
 func (c Calendar) calendarRoutes(rt *Router, now func() time.Time) {
 	rt.handle(http.MethodGet, "/api/schedule/calendar", func(w http.ResponseWriter, r *http.Request) error {
 		s, err := c.readSchedule(r, now(), 0, DefaultListSpan)
@@ -36,7 +37,11 @@ func (c Calendar) calendarRoutes(rt *Router, now func() time.Time) {
 		writeJSON(w, http.StatusOK, s.FullCalendar(events))
 		return nil
 	})
-	rt.handle(http.MethodGet, "/api/schedule/calendar.ics", func(w http.ResponseWriter, r *http.Request) error {
+	rt.handlePublic(http.MethodGet, feedPath, func(w http.ResponseWriter, r *http.Request) error {
+		r, err := c.feedRequest(r)
+		if err != nil {
+			return err
+		}
 		at := now()
 		s, err := c.readSchedule(r, at, ICSLookBack, ICSSpan)
 		if err != nil {

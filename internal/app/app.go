@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"zoompool/internal/api"
+	"zoompool/internal/auth"
 	"zoompool/internal/dynamo"
 	"zoompool/internal/pool"
 	"zoompool/internal/schedule"
@@ -57,6 +58,16 @@ type Config struct {
 	// (UPPER_WEEK_ANCHOR, YYYY-MM-DD). Zero: the Monday of the week holding 1
 	// September of the academic year under way (schedule.DefaultAnchor).
 	UpperWeekAnchor pool.Date
+	// Identity names the token claims holding a caller's roles (ROLES_CLAIM,
+	// default cognito:groups) and teacher id (TEACHER_ID_CLAIM, default sub).
+	Identity api.Identity
+	// FeedKey signs the private links of the calendar feed
+	// (CALENDAR_FEED_KEY). Without it (and without the parameter below) the
+	// feed is switched off.
+	FeedKey string
+	// FeedKeyParameter names the SSM SecureString parameter holding FeedKey
+	// (CALENDAR_FEED_KEY_PARAMETER); FromEnv reads it when FeedKey is empty.
+	FeedKeyParameter string
 }
 
 // DefaultStartLease is START_LEASE when it is not set.
@@ -66,6 +77,11 @@ const DefaultStartLease = time.Minute
 // examples when ZOOM_WEBHOOK_SECRET_TOKEN is not set. It is public, so it
 // guards nothing: deployed functions never use it.
 const LocalWebhookSecret = "local-only-zoom-pool-webhook"
+
+// LocalFeedKey signs the local runner's calendar feed links when
+// CALENDAR_FEED_KEY is not set. It is public, so it guards nothing: deployed
+// functions never use it.
+const LocalFeedKey = "local-only-zoom-pool-calendar-feeds"
 
 // ConfigFromEnv reads and checks the configuration.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
@@ -79,6 +95,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 
 		WebhookSecret:          getenv("ZOOM_WEBHOOK_SECRET_TOKEN"),
 		WebhookSecretParameter: getenv("ZOOM_WEBHOOK_SECRET_PARAMETER"),
+
+		Identity: api.Identity{
+			RolesClaim:     or(getenv("ROLES_CLAIM"), api.DefaultIdentity.RolesClaim),
+			TeacherIDClaim: or(getenv("TEACHER_ID_CLAIM"), api.DefaultIdentity.TeacherIDClaim),
+		},
+		FeedKey:          getenv("CALENDAR_FEED_KEY"),
+		FeedKeyParameter: getenv("CALENDAR_FEED_KEY_PARAMETER"),
 	}
 	var problems []string
 	if c.TableName == "" {
@@ -101,6 +124,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Sprintf("RELEASE_GRACE %q is not a positive duration such as 15m", s))
 		}
 		c.ReleaseGrace = d
+	}
+	if c.FeedKey != "" && len(c.FeedKey) < auth.MinFeedKeyLen {
+		problems = append(problems, fmt.Sprintf("CALENDAR_FEED_KEY is %d characters long; use at least %d, such as the output of `openssl rand -base64 32`",
+			len(c.FeedKey), auth.MinFeedKeyLen))
 	}
 	var err error
 	if c.UpperWeekAnchor, err = ParseUpperWeekAnchor(getenv("UPPER_WEEK_ANCHOR")); err != nil {
@@ -193,6 +220,11 @@ func FromEnv(ctx context.Context, getenv func(string) string) (*App, error) {
 			return nil, err
 		}
 	}
+	if cfg.FeedKey == "" && cfg.FeedKeyParameter != "" {
+		if cfg.FeedKey, err = readSecretParameter(ctx, cfg.FeedKeyParameter, log); err != nil {
+			return nil, err
+		}
+	}
 	z, err := NewZoom(ctx, cfg, log)
 	if err != nil {
 		return nil, err
@@ -200,15 +232,32 @@ func FromEnv(ctx context.Context, getenv func(string) string) (*App, error) {
 	return New(ctx, cfg, nil, z, log)
 }
 
+// signedIn makes rt read callers' roles and teacher ids from the configured claims.
+func (a *App) signedIn(rt *api.Router) *api.Router {
+	rt.SetIdentity(a.Config.Identity)
+	return rt
+}
+
 // StartLesson is the start-lesson function's handler.
-func (a *App) StartLesson() *api.Router { return api.NewStartLesson(a.Service, a.Log) }
+func (a *App) StartLesson() *api.Router {
+	return a.signedIn(api.NewStartLesson(a.Service, a.Store, a.Log))
+}
 
 // Accounts is the accounts function's handler.
-func (a *App) Accounts() *api.Router { return api.NewAccounts(a.Store, a.Log) }
+func (a *App) Accounts() *api.Router { return a.signedIn(api.NewAccounts(a.Store, a.Log)) }
 
 // Calendar is the calendar function's handler.
 func (a *App) Calendar() *api.Router {
-	return api.NewCalendar(api.Calendar{Lessons: a.Store, Recurring: a.Store, Anchor: a.Config.UpperWeekAnchor, Log: a.Log})
+	c := api.Calendar{Lessons: a.Store, Recurring: a.Store, Users: a.Store, Anchor: a.Config.UpperWeekAnchor, Log: a.Log}
+	if a.Config.FeedKey == "" {
+		a.Log.Error("no calendar feed key is configured: calendar links are switched off; " +
+			"set CALENDAR_FEED_KEY_PARAMETER (or CALENDAR_FEED_KEY)")
+	} else if signer, err := auth.NewFeedSigner(a.Config.FeedKey); err != nil {
+		a.Log.Error("calendar links are switched off", "err", err)
+	} else {
+		c.Feeds = signer
+	}
+	return a.signedIn(api.NewCalendar(c))
 }
 
 // ZoomWebhook is the zoom-webhook function's handler.

@@ -36,7 +36,7 @@ func template(t *testing.T) sam.Template {
 func newApp(t *testing.T, env *pooltest.Env) *app.App {
 	t.Helper()
 	cfg := app.Config{TableName: env.Table, PoolID: "default", ZoomClient: "fake", StartLease: app.DefaultStartLease,
-		WebhookSecret: app.LocalWebhookSecret}
+		WebhookSecret: app.LocalWebhookSecret, FeedKey: app.LocalFeedKey}
 	a, err := app.New(context.Background(), cfg, env.Client, &zoom.Fake{}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -233,6 +233,16 @@ func TestConfigFromEnv(t *testing.T) {
 	if err != nil || c.ReleaseGrace != 5*time.Minute || c.WebhookSecret != "s3" || c.WebhookSecretParameter != "/zoom-pool/webhook" {
 		t.Errorf("set: %+v, %v", c, err)
 	}
+	c, err = app.ConfigFromEnv(env("TABLE_NAME", "t"))
+	if err != nil || c.Identity.RolesClaim != "cognito:groups" || c.Identity.TeacherIDClaim != "sub" || c.FeedKey != "" {
+		t.Errorf("identity and feed defaults: %+v %q, %v", c.Identity, c.FeedKey, err)
+	}
+	c, err = app.ConfigFromEnv(env("TABLE_NAME", "t", "ROLES_CLAIM", "groups", "TEACHER_ID_CLAIM", "email",
+		"CALENDAR_FEED_KEY", "0123456789abcdef", "CALENDAR_FEED_KEY_PARAMETER", "/zoom-pool/feed"))
+	if err != nil || c.Identity.RolesClaim != "groups" || c.Identity.TeacherIDClaim != "email" || c.FeedKey != "0123456789abcdef" ||
+		c.FeedKeyParameter != "/zoom-pool/feed" {
+		t.Errorf("identity and feed set: %+v, %v", c, err)
+	}
 	c, err = app.ConfigFromEnv(env("TABLE_NAME", "t", "UPPER_WEEK_ANCHOR", "2026-08-31"))
 	if err != nil || c.UpperWeekAnchor.String() != "2026-08-31" {
 		t.Errorf("anchor 2026-08-31: %+v, %v", c.UpperWeekAnchor, err)
@@ -246,6 +256,7 @@ func TestConfigFromEnv(t *testing.T) {
 		{"bad pool", env("TABLE_NAME", "t", "POOL_ID", "a b"), "POOL_ID"},
 		{"unknown zoom client", env("TABLE_NAME", "t", "ZOOM_CLIENT", "real"), "ZOOM_CLIENT"},
 		{"short lease", env("TABLE_NAME", "t", "START_LEASE", "5s"), "START_LEASE"},
+		{"short feed key", env("TABLE_NAME", "t", "CALENDAR_FEED_KEY", "secret"), "CALENDAR_FEED_KEY"},
 		{"grace not a duration", env("TABLE_NAME", "t", "RELEASE_GRACE", "15"), "RELEASE_GRACE"},
 		{"no grace", env("TABLE_NAME", "t", "RELEASE_GRACE", "0s"), "RELEASE_GRACE"},
 		{"malformed anchor", env("TABLE_NAME", "t", "UPPER_WEEK_ANCHOR", "31.08.2026"), `UPPER_WEEK_ANCHOR "31.08.2026" is not a date YYYY-MM-DD`},
