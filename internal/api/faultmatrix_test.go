@@ -166,12 +166,12 @@ var faultScenarios = []faultScenario{
 		},
 		run: func(w *world) error {
 			l, _ := w.env.Store.Lesson(context.Background(), "L")
-			_, _, err := w.rel.MeetingEnded(context.Background(), l.Meeting.ID, time.Time{})
+			_, _, err := w.rel.MeetingEnded(context.Background(), l.Meeting.ID, "", time.Time{})
 			return err
 		},
 		finish: func(w *world) {
 			l, _ := w.env.Store.Lesson(context.Background(), "L")
-			if _, _, err := w.rel.MeetingEnded(context.Background(), l.Meeting.ID, time.Time{}); err != nil {
+			if _, _, err := w.rel.MeetingEnded(context.Background(), l.Meeting.ID, "", time.Time{}); err != nil {
 				w.t.Errorf("Zoom's repeat of meeting.ended: %v", err)
 			}
 			if l, _ := w.env.Store.Lesson(context.Background(), "L"); l.Status != pool.StatusEnded {

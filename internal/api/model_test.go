@@ -83,7 +83,7 @@ func (m *model) account(t *rapid.T) string { return rapid.SampledFrom(m.accounts
 // freeSlot reports whether an enabled account has room.
 func (m *model) freeSlot() bool {
 	accounts, _ := m.store.Pool(context.Background())
-	return slices.ContainsFunc(accounts, pool.Account.Free)
+	return slices.ContainsFunc(accounts, func(a pool.Account) bool { return a.Free(m.now) })
 }
 
 func (m *model) start(t *rapid.T) {
@@ -132,7 +132,7 @@ func (m *model) meetingEnded(t *rapid.T) {
 	case 2:
 		end = time.Unix(0, 0) // absurd: 1970
 	}
-	_, _, err := m.rel.MeetingEnded(context.Background(), mt.ID, end)
+	_, _, err := m.rel.MeetingEnded(context.Background(), mt.ID, mt.HostID, end)
 	mustNotBeInternal(t, "meeting.ended "+mt.ID, err)
 	if l, _ := m.store.Lesson(context.Background(), mt.LessonID); !l.EndedAt.IsZero() && l.EndedAt.Year() < 2000 {
 		t.Fatalf("lesson %s ended at %s", l.ID, l.EndedAt)

@@ -96,14 +96,14 @@ func TestLiveZoomFromTheEnvironment(t *testing.T) {
 	ctx := context.Background()
 	for _, ref := range []string{"", "ssm:/zoom-pool/zoom/room4"} {
 		a := pool.Account{ID: "a", ZoomUserID: "room@school.example", CredentialsRef: ref}
-		if _, err := z.CreateMeeting(ctx, a, l); err != nil {
+		if _, err := z.CreateMeeting(ctx, a, l, "claim"); err != nil {
 			t.Errorf("account with credentials_ref %q: %v", ref, err)
 		}
 	}
 	if n := zd.TokenFetches(); n != 2 {
 		t.Errorf("%d token fetches, want one per app (2)", n)
 	}
-	_, err = z.CreateMeeting(ctx, pool.Account{ID: "b", ZoomUserID: "room@school.example", CredentialsRef: "elsewhere/room5"}, l)
+	_, err = z.CreateMeeting(ctx, pool.Account{ID: "b", ZoomUserID: "room@school.example", CredentialsRef: "elsewhere/room5"}, l, "claim")
 	if ze, ok := pool.ZoomFailureOf(err); !ok || ze.Failure != pool.ZoomNeedsAttention || !strings.Contains(ze.Message, "may not be read") {
 		t.Errorf("credentials_ref outside ZOOM_CREDENTIALS_PREFIX: %v, want needs attention", err)
 	}
