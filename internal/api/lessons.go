@@ -266,16 +266,16 @@ func (id *flexID) orNew() string {
 }
 
 type lessonJSON struct {
-	ID             string  `json:"id"`
-	Title          string  `json:"title"`
-	TeacherID      string  `json:"teacher_id"`
-	GroupID        string  `json:"group_id"`
-	StartTime      string  `json:"start_time"`
-	EndTime        string  `json:"end_time"`
-	Topics         string  `json:"topics"`
-	Status         string  `json:"status"`
-	ZoomMeetingID  *string `json:"zoom_meeting_id"`
-	ZoomStartURL   *string `json:"zoom_start_url"`
+	ID            string  `json:"id"`
+	Title         string  `json:"title"`
+	TeacherID     string  `json:"teacher_id"`
+	GroupID       string  `json:"group_id"`
+	StartTime     string  `json:"start_time"`
+	EndTime       string  `json:"end_time"`
+	Topics        string  `json:"topics"`
+	Status        string  `json:"status"`
+	ZoomMeetingID *string `json:"zoom_meeting_id"`
+	ZoomStartURL  *string `json:"zoom_start_url"`
 	// ZoomStartURLAt is when Zoom issued the host link; its host key lasts
 	// about two hours, and starting the lesson again renews it.
 	ZoomStartURLAt *string `json:"zoom_start_url_issued_at"`
