@@ -216,12 +216,7 @@ func TestCrashAfterClaimLeavesALeasedClaimThatIsReclaimed(t *testing.T) {
 	// The process dies between the claim and the commit: the goroutine stops
 	// in the middle of the Zoom call and runs nothing more of the start.
 	h.zoom.Hook = func(context.Context, pool.Account, pool.Lesson) error { runtime.Goexit(); return nil }
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_, _ = svc.Start(context.Background(), ids[0])
-	}()
-	<-done
+	crashed(func() { _, _ = svc.Start(context.Background(), ids[0]) })
 	h.zoom.Hook = nil
 
 	a, _ := h.env.Store.Account(context.Background(), "1")

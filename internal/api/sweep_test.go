@@ -54,12 +54,7 @@ func (h *harness) crashStart(t *testing.T, id string) {
 	hook := h.zoom.Hook
 	h.zoom.Hook = func(context.Context, pool.Account, pool.Lesson) error { runtime.Goexit(); return nil }
 	defer func() { h.zoom.Hook = hook }()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_, _ = h.app.Service.Start(context.Background(), id)
-	}()
-	<-done
+	crashed(func() { _, _ = h.app.Service.Start(context.Background(), id) })
 }
 
 // rawLesson changes a lesson's item behind the store's back, as a person

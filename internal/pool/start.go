@@ -639,8 +639,10 @@ func (s *Service) zoomFailed(ctx context.Context, c Claim, began time.Time, err 
 	default:
 		log.Error("create zoom meeting", "err", err)
 	}
-	_ = s.compensate(ctx, c, "zoom failed", flag, cleanup)
-	if flag == nil {
+	cerr := s.compensate(ctx, c, "zoom failed", flag, cleanup)
+	if flag == nil || cerr != nil && !errors.Is(cerr, ErrHoldLost) {
+		// Not the account's fault, or its claim stays until its lease ends:
+		// either way another account would not help now.
 		return &Error{Kind: KindUnavailable, Code: "zoom_unavailable", Err: err,
 			Message: "Zoom could not create the meeting; the account went back to the pool, please try again"}
 	}
