@@ -103,9 +103,9 @@ func (r *Releaser) cleanUp(ctx context.Context, accounts []Account, now time.Tim
 			sum.Pending++
 			continue
 		}
-		log := r.log().With("meeting", c.MeetingID, "lesson", c.LessonID, "account_id", c.AccountID,
-			"action", string(c.Action), "reason", string(c.Reason), "released_at", c.At.UTC())
 		meetingID, err := r.clean(ctx, byID, c)
+		log := r.log().With("meeting", meetingID, "lesson", c.LessonID, "account_id", c.AccountID,
+			"action", string(c.Action), "reason", string(c.Reason), "released_at", c.At.UTC())
 		switch {
 		case err == nil:
 			if err := r.Store.DoneCleanup(ctx, c.Token); err != nil {
@@ -116,24 +116,24 @@ func (r *Releaser) cleanUp(ctx context.Context, accounts []Account, now time.Tim
 				// The create never made the meeting: nothing to delete.
 			case c.Action == ActionEnd:
 				sum.Ended++
-				log.Info("ended meeting", "meeting", meetingID)
+				log.Info("ended meeting")
 			default:
 				sum.Deleted++
-				log.Info("deleted meeting", "meeting", meetingID)
+				log.Info("deleted meeting")
 			}
 		case now.Sub(c.At) > CleanupGiveUp:
 			sum.GivenUp++
 			log.Error("gave up ending or deleting a meeting in Zoom; see to it by hand",
 				"attempts", c.Attempts+1, "err", err)
 			if err := r.Store.DoneCleanup(ctx, c.Token); err != nil {
-				errs = append(errs, fmt.Errorf("forget the cleanup of meeting %s: %w", c.MeetingID, err))
+				errs = append(errs, fmt.Errorf("forget the cleanup of meeting %s: %w", meetingID, err))
 			}
 		default:
 			sum.Failed++
 			log.Warn("could not end or delete a meeting in Zoom; the next sweep tries again",
 				"attempts", c.Attempts+1, "err", err)
 			if err := r.Store.RetryCleanup(ctx, c.Token, err.Error()); err != nil {
-				errs = append(errs, fmt.Errorf("record the failed cleanup of meeting %s: %w", c.MeetingID, err))
+				errs = append(errs, fmt.Errorf("record the failed cleanup of meeting %s: %w", meetingID, err))
 			}
 		}
 	}

@@ -828,7 +828,7 @@ func exhausted(accounts []Account, now time.Time, grace time.Duration) error {
 	wait := RetryAfter(accounts, now, grace)
 	what := fmt.Sprintf("all %d Zoom accounts are in use", usable)
 	if limited > 0 {
-		what = fmt.Sprintf("all %d Zoom accounts are in use or at Zoom's daily limit of meetings (%d)", usable, limited)
+		what = fmt.Sprintf("all %d Zoom accounts are in use or, %d of them, at Zoom's daily limit of new meetings", usable, limited)
 	}
 	return &Error{Kind: KindExhausted, Code: "pool_exhausted", RetryAfter: wait,
 		Message: fmt.Sprintf("%s; try again in %d seconds", what, int(wait.Seconds()))}
