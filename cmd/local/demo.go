@@ -94,7 +94,7 @@ type banner struct {
 	secretFromEnv bool
 	// liveZoom: the runner uses the live Zoom client.
 	liveZoom bool
-	now           time.Time
+	now      time.Time
 	// zoom says which Zoom client is in use.
 	zoom string
 }
