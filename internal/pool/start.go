@@ -625,10 +625,10 @@ func (s *Service) zoomFailed(ctx context.Context, c Claim, began time.Time, err 
 	log := s.log().With("lesson", c.Lesson.ID, "account", c.Account.Name, "account_id", c.Account.ID)
 	switch {
 	case isZoom && ze.Failure == ZoomLimited:
-		until := ze.Until
-		if !until.After(began) {
-			until = nextMidnightUTC(began)
+		if !ze.Until.After(began) {
+			ze.Until = nextMidnightUTC(began)
 		}
+		until := ze.Until
 		flag = &AccountFlag{LimitedUntil: until, Since: began}
 		log.Warn("zoom account reached a daily limit; starts skip it until then", "until", until.UTC(),
 			"zoom_status", ze.Status, "zoom_code", ze.Code, "zoom_message", ze.Message)
