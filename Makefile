@@ -7,7 +7,7 @@ BUILD_DIR ?= .aws-sam/make
 
 LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -ldflags="-s -w" -o $(ARTIFACTS_DIR)/bootstrap
 
-FUNCTIONS = StartLessonFunction ZoomWebhookFunction ReleaseStuckFunction CalendarFunction AccountsFunction
+FUNCTIONS = StartLessonFunction ZoomWebhookFunction ReleaseStuckFunction CalendarFunction AccountsFunction ConsoleFunction
 
 .PHONY: run sweep token zoom-double test check lint-template build bench fuzz clean $(addprefix build-,$(FUNCTIONS))
 
@@ -59,7 +59,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzWebhook$$' -fuzztime $(FUZZTIME) ./internal/zoom
 
 clean:
-	rm -rf bin .aws-sam
+	rm -rf bin build .aws-sam
 
 build-StartLessonFunction:
 	$(LAMBDA_BUILD) ./functions/start-lesson
@@ -75,3 +75,6 @@ build-CalendarFunction:
 
 build-AccountsFunction:
 	$(LAMBDA_BUILD) ./functions/accounts
+
+build-ConsoleFunction:
+	$(LAMBDA_BUILD) ./functions/console

@@ -195,6 +195,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	if a.ConsoleConfig, err = consoleConfig(authz, getenv); err != nil {
+		return err
+	}
 	origins := splitList(or(opts.allowedOrigins, getenv("ALLOWED_ORIGINS")))
 	gw, err := localstack.NewGateway(a.HTTPFunctions(), localstack.GatewayOptions{Verifier: authz.verifier, AllowedOrigins: origins, Log: a.Log})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"zoompool/internal/api"
 	"zoompool/internal/auth"
+	"zoompool/internal/console"
 	"zoompool/internal/dynamo"
 	"zoompool/internal/pool"
 	"zoompool/internal/schedule"
@@ -173,6 +175,9 @@ type App struct {
 	Log      *slog.Logger
 	// Now is the clock of the app's handlers; time.Now when nil.
 	Now func() time.Time
+	// ConsoleConfig is how the console signs in (none when zero); the
+	// deployed console function reads it from its own environment.
+	ConsoleConfig console.Config
 }
 
 func (a *App) now() time.Time {
@@ -275,6 +280,21 @@ func (a *App) ReleaseStuck() func(context.Context, events.EventBridgeEvent) (api
 	return api.NewReleaseStuck(a.Releaser)
 }
 
+// Console is the console function's handler: the page and its assets, which
+// anyone may load (they hold no data; the page's API calls carry the user's
+// token).
+func (a *App) Console() *api.Router {
+	h, err := console.New(a.ConsoleConfig)
+	if err != nil {
+		a.Log.Error("the console cannot sign in", "err", err)
+		h, _ = console.New(console.Config{})
+	}
+	rt := api.NewRouter(a.Log)
+	rt.Handle(http.MethodGet, console.PagePath, h)
+	rt.Handle(http.MethodGet, console.AssetPath, h)
+	return rt
+}
+
 // HTTPFunctions returns the handler of every HTTP function by its logical id
 // in template.yaml.
 func (a *App) HTTPFunctions() map[string]*api.Router {
@@ -283,5 +303,6 @@ func (a *App) HTTPFunctions() map[string]*api.Router {
 		"ZoomWebhookFunction": a.ZoomWebhook(),
 		"AccountsFunction":    a.Accounts(),
 		"CalendarFunction":    a.Calendar(),
+		"ConsoleFunction":     a.Console(),
 	}
 }

@@ -48,7 +48,8 @@ type Function struct {
 	// Schedules are the expressions of its Schedule and ScheduleV2 events.
 	Schedules []string
 	// Environment is the function's own variables (Globals excluded); values
-	// that are intrinsic functions appear as the name they refer to.
+	// that are intrinsic functions appear as the name they refer to, those
+	// chosen with !If as its first branch's, and other lists as "".
 	Environment map[string]string
 }
 
@@ -114,7 +115,7 @@ type document struct {
 
 type functionProps struct {
 	Environment struct {
-		Variables map[string]string `yaml:"Variables"`
+		Variables map[string]yaml.Node `yaml:"Variables"`
 	} `yaml:"Environment"`
 	Events map[string]struct {
 		Type       string `yaml:"Type"`
@@ -165,7 +166,7 @@ func Parse(data []byte) (Template, error) {
 			if err := res.Properties.Decode(&p); err != nil {
 				return Template{}, fmt.Errorf("function %s: %w", id, err)
 			}
-			f := Function{LogicalID: id, BuildMethod: res.Metadata.BuildMethod, Environment: p.Environment.Variables}
+			f := Function{LogicalID: id, BuildMethod: res.Metadata.BuildMethod, Environment: variables(p.Environment.Variables)}
 			for _, name := range sortedKeys(p.Events) {
 				ev := p.Events[name]
 				switch ev.Type {
@@ -218,6 +219,22 @@ func conditional(n *yaml.Node) *yaml.Node {
 		return n.Content[1]
 	}
 	return n
+}
+
+// variables are environment variables as Function.Environment has them.
+func variables(nodes map[string]yaml.Node) map[string]string {
+	if nodes == nil {
+		return nil
+	}
+	out := make(map[string]string, len(nodes))
+	for name, n := range nodes {
+		if v := conditional(&n); v.Kind == yaml.ScalarNode {
+			out[name] = v.Value
+		} else {
+			out[name] = ""
+		}
+	}
+	return out
 }
 
 // Function returns the function with the given logical id.
