@@ -9,7 +9,7 @@ LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.no
 
 FUNCTIONS = StartLessonFunction ZoomWebhookFunction ReleaseStuckFunction CalendarFunction AccountsFunction ConsoleFunction
 
-.PHONY: run sweep token zoom-double test check lint-template build bench fuzz clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: run sweep token zoom-double test test-browser check lint-template build bench fuzz clean $(addprefix build-,$(FUNCTIONS))
 
 ## run: start the API on 127.0.0.1:3000 with the embedded DynamoDB engine and the fake Zoom (ARGS passes flags)
 run:
@@ -39,6 +39,13 @@ test: check
 check:
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags browser ./cmd/local
+
+## test-browser: the console in Debian's chromium (apt-get install -y chromium), driven through the whole local stack; screenshots in build/screenshots
+CHROMIUM ?= $(shell command -v chromium chromium-browser google-chrome 2>/dev/null | head -n 1)
+test-browser:
+	@if [ -z "$(CHROMIUM)" ]; then echo "make test-browser needs Chromium: apt-get install -y chromium (or CHROMIUM=/path/to/chrome make test-browser)"; exit 1; fi
+	CHROMIUM="$(CHROMIUM)" $(GO) test -tags browser -count=1 -run '^TestConsoleInTheBrowser$$' -timeout 10m -v ./cmd/local
 
 ## lint-template: cfn-lint, and the SAM transform with a check of every route's authorizer (needs Python with cfn-lint and aws-sam-translator)
 lint-template:
