@@ -21,6 +21,7 @@ require (
 	github.com/truora/minidyn v0.8.2
 	golang.org/x/sync v0.18.0
 	gopkg.in/yaml.v3 v3.0.1
+	pgregory.net/rapid v1.3.0
 )
 
 require (
@@ -39,3 +40,5 @@ require (
 	github.com/chromedp/cdproto v0.159.0 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 )
+
+replace github.com/truora/minidyn => ./third_party/minidyn

@@ -432,14 +432,14 @@ func TestConsoleInTheBrowser(t *testing.T) {
 	b.do("widen the window again", chromedp.EmulateViewport(1280, 900))
 
 	// The admin's board: two busy accounts, a disabled one, and the plot
-	// showing three lessons against two slots.
+	// showing three lessons against two slots, named by the capacity forecast.
 	b.signOut()
 	b.signIn("admin")
 	b.waitFor("see the busy and the disabled accounts", cardText(busy)+`.includes("Demo lesson: fractions") && `+
 		cardText("3")+`.includes("Disabled") && document.querySelectorAll("#accounts article.status-busy").length === 2`)
 	b.waitFor("see the plot with two slots in use and the shortfall",
 		`(document.querySelector("#occupancy-chart .now-label") || {}).textContent === "now: 2 in use" && `+
-			`document.getElementById("occupancy-caption").textContent.includes("The pool runs short")`)
+			`/The pool runs short .*\(3 lessons: .*Physics lab.*\)/.test(document.getElementById("occupancy-caption").textContent)`)
 	board := b.screenshot("board")
 
 	b.do("try to delete the busy account", chromedp.Click(chromedp.CSS(`#accounts article[data-account-id="`+busy+`"] button[data-action="delete"]`)),

@@ -126,6 +126,7 @@ func printBanner(w io.Writer, b banner) {
 	}
 	if b.opts.sweepEvery > 0 {
 		fmt.Fprintf(&sb, "  sweep:   releases stuck accounts every %s; `%s` runs one now\n", b.opts.sweepEvery, sweep)
+		fmt.Fprintf(&sb, "  look-ahead: logs the capacity forecast of the next 14 days now and daily (GET /api/schedule/capacity shows it)\n")
 	} else {
 		fmt.Fprintf(&sb, "  sweep:   off (-sweep-every 0); `%s` runs one now\n", sweep)
 	}

@@ -220,6 +220,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer stopSweeps()
 	if opts.sweepEvery > 0 {
 		sweeps.Go(func() { sweepEvery(sweepCtx, a.Releaser, opts.sweepEvery, log) })
+		sweeps.Go(func() { lookAheadDaily(sweepCtx, a.Planner) })
 	}
 
 	errc := make(chan error, 1)

@@ -115,6 +115,7 @@ func TestRouteRoleTable(t *testing.T) {
 		{"GET", "/api/schedule/calendar/feed-url/", "", [4]int{200, 200, 200, 401}},
 		{"DELETE", "/api/schedule/calendar/feed-url/", "", [4]int{200, 200, 200, 401}},
 		{"GET", "/api/schedule/calendar.ics", "", [4]int{401, 401, 401, 401}}, // a signed link, never a token
+		{"GET", "/api/schedule/capacity/", "", [4]int{200, 403, 403, 401}},
 		{"GET", "/api/schedule/zoom-accounts/", "", [4]int{200, 200, 200, 401}},
 		{"GET", "/api/schedule/zoom-accounts/1/", "", [4]int{200, 200, 200, 401}},
 		{"POST", "/api/schedule/zoom-accounts/", `{"id":"new","name":"New","zoom_user_id":"new@school.example"}`, [4]int{201, 403, 403, 401}},

@@ -8,7 +8,6 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -16,11 +15,7 @@ import (
 	"time"
 
 	ics "github.com/arran4/golang-ical"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"zoompool/internal/app"
-	"zoompool/internal/dynamo"
-	"zoompool/internal/localstack"
 	"zoompool/internal/pool"
 	"zoompool/internal/pooltest"
 )
@@ -357,23 +352,7 @@ func TestCalendarReadsDoNotGrowWithTheTable(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	counter := &countingTransport{}
-	client, err := dynamo.NewClient(ctx, h.env.Engine.Endpoint, func(o *dynamodb.Options) {
-		o.HTTPClient = &http.Client{Transport: counter}
-		o.DisableValidateResponseChecksum = true
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.New(ctx, h.app.Config, client, h.zoom, h.app.Log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := localstack.NewGateway(a.HTTPFunctions(), localstack.GatewayOptions{Verifier: h.idp.Verifier})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gw)
-	defer srv.Close()
+	srv := h.through(t, counter, nil).srv
 	type reads struct {
 		ops   map[string]int
 		items int

@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"zoompool/internal/auth"
+	"zoompool/internal/forecast"
 	"zoompool/internal/pool"
 	"zoompool/internal/schedule"
 )
 
 // LessonStore is the storage of lessons the calendar function needs.
 type LessonStore interface {
-	pool.LessonWriter
+	pool.LessonKeeper
 	// Lessons returns the lessons overlapping the query's range, sorted by start.
 	Lessons(ctx context.Context, q pool.LessonQuery) ([]pool.Lesson, error)
 }
@@ -35,6 +36,9 @@ type Calendar struct {
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	Log *slog.Logger
+	// Forecast computes the capacity route's forecasts and the warnings of
+	// lessons and recurring lessons as they are written.
+	Forecast *forecast.Planner
 }
 
 // DefaultListSpan is how far ahead GET /api/schedule/lessons looks when the
@@ -51,6 +55,7 @@ const DefaultListSpan = 7 * 24 * time.Hour
 //	GET /api/schedule/calendar
 //	GET /api/schedule/calendar.ics (no sign-in: a signed link)
 //	GET, DELETE /api/schedule/calendar/feed-url
+//	GET /api/schedule/capacity
 func NewCalendar(c Calendar) *Router {
 	now := c.Now
 	if now == nil {
@@ -95,7 +100,7 @@ func NewCalendar(c Calendar) *Router {
 			return err
 		}
 		w.Header().Set("Location", "/api/schedule/lessons/"+l.ID+"/")
-		writeJSON(w, http.StatusCreated, caller.lessonJSON(l))
+		writeJSON(w, http.StatusCreated, c.lessonWithWarnings(r, l))
 		return nil
 	})
 	rt.handle(http.MethodGet, "/api/schedule/lessons/{id}", func(w http.ResponseWriter, r *http.Request) error {
@@ -128,12 +133,12 @@ func NewCalendar(c Calendar) *Router {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, caller.lessonJSON(l))
+		writeJSON(w, http.StatusOK, c.lessonWithWarnings(r, l))
 		return nil
 	})
 	rt.handle(http.MethodDelete, "/api/schedule/lessons/{id}", func(w http.ResponseWriter, r *http.Request) error {
 		caller := CallerOf(r)
-		l, err := pool.EditLesson(r.Context(), c.Lessons, r.PathValue("id"), func(l *pool.Lesson) error {
+		l, err := pool.CancelLesson(r.Context(), c.Lessons, r.PathValue("id"), now(), func(l *pool.Lesson) error {
 			if err := caller.mayEdit("lesson "+l.ID, l.TeacherID); err != nil {
 				return err
 			}
@@ -148,6 +153,7 @@ func NewCalendar(c Calendar) *Router {
 	c.recurringRoutes(rt, now)
 	c.calendarRoutes(rt, now)
 	c.feedRoutes(rt)
+	c.capacityRoutes(rt, now)
 	return rt
 }
 

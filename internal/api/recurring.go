@@ -73,7 +73,7 @@ func (c Calendar) recurringRoutes(rt *Router, now func() time.Time) {
 			return err
 		}
 		w.Header().Set("Location", base+"/"+rl.ID+"/")
-		writeJSON(w, http.StatusCreated, newRecurringJSON(rl))
+		writeJSON(w, http.StatusCreated, c.recurringWithWarnings(r, rl))
 		return nil
 	})
 	rt.handle(http.MethodGet, base+"/{id}", func(w http.ResponseWriter, r *http.Request) error {
@@ -103,7 +103,7 @@ func (c Calendar) recurringRoutes(rt *Router, now func() time.Time) {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, newRecurringJSON(rl))
+		writeJSON(w, http.StatusOK, c.recurringWithWarnings(r, rl))
 		return nil
 	})
 	rt.handle(http.MethodDelete, base+"/{id}", func(w http.ResponseWriter, r *http.Request) error {
@@ -156,8 +156,18 @@ func (c Calendar) deleteRecurring(ctx context.Context, caller Caller, id string)
 			return err
 		}
 		err = c.Recurring.DeleteRecurringLessonVersion(ctx, id, rl.Version)
-		if !errors.Is(err, pool.ErrRecurringChanged) || attempt >= 10 {
+		switch {
+		case !errors.Is(err, pool.ErrRecurringChanged):
 			return err
+		case attempt == 7:
+			return pool.Busy("recurring lesson "+id, time.Second, err)
+		}
+		t := time.NewTimer(pool.Backoff(attempt, 10*time.Millisecond, 200*time.Millisecond))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
 		}
 	}
 }

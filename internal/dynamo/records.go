@@ -223,6 +223,8 @@ type meetingRecord struct {
 	AccountName string `dynamodbav:"account_name,omitempty"`
 	Token       string `dynamodbav:"token"`
 	CreatedAt   string `dynamodbav:"created_at"`
+	// Released is set in the transaction that releases the meeting's hold.
+	Released bool `dynamodbav:"released,omitempty"`
 }
 
 // Index partitions of recurring lessons.

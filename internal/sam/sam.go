@@ -3,6 +3,7 @@
 package sam
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -51,6 +52,9 @@ type Function struct {
 	// that are intrinsic functions appear as the name they refer to, those
 	// chosen with !If as its first branch's, and other lists as "".
 	Environment map[string]string
+	// Timeout is how many seconds Lambda lets one invocation run: the
+	// function's own Timeout, or Globals' (SAM's default, 3, without either).
+	Timeout int
 }
 
 // Route is an HttpApi event: a method and a path such as /api/lessons/{id}.
@@ -104,6 +108,11 @@ type Index struct {
 }
 
 type document struct {
+	Globals struct {
+		Function struct {
+			Timeout int `yaml:"Timeout"`
+		} `yaml:"Function"`
+	} `yaml:"Globals"`
 	Resources map[string]struct {
 		Type     string `yaml:"Type"`
 		Metadata struct {
@@ -114,6 +123,7 @@ type document struct {
 }
 
 type functionProps struct {
+	Timeout     int `yaml:"Timeout"`
 	Environment struct {
 		Variables map[string]yaml.Node `yaml:"Variables"`
 	} `yaml:"Environment"`
@@ -150,6 +160,9 @@ type tableProps struct {
 	} `yaml:"PointInTimeRecoverySpecification"`
 }
 
+// samDefaultTimeout is a function's timeout in seconds when the template sets none.
+const samDefaultTimeout = 3
+
 // Parse reads a SAM template. It expects exactly one DynamoDB table.
 func Parse(data []byte) (Template, error) {
 	var doc document
@@ -166,7 +179,8 @@ func Parse(data []byte) (Template, error) {
 			if err := res.Properties.Decode(&p); err != nil {
 				return Template{}, fmt.Errorf("function %s: %w", id, err)
 			}
-			f := Function{LogicalID: id, BuildMethod: res.Metadata.BuildMethod, Environment: variables(p.Environment.Variables)}
+			f := Function{LogicalID: id, BuildMethod: res.Metadata.BuildMethod, Environment: variables(p.Environment.Variables),
+				Timeout: cmp.Or(p.Timeout, doc.Globals.Function.Timeout, samDefaultTimeout)}
 			for _, name := range sortedKeys(p.Events) {
 				ev := p.Events[name]
 				switch ev.Type {

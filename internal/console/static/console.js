@@ -238,7 +238,13 @@
     const end = new Date(start);
     end.setDate(end.getDate() + 1);
     const q = new URLSearchParams({ start: isoDate(start), end: isoDate(end), timeZone: ZONE });
-    state.day = { start: start.getTime(), end: end.getTime(), events: await api('GET', 'api/schedule/calendar/?' + q.toString()) };
+    // Admins also get the capacity forecast: its margin for early starts and
+    // overruns, and its shortages with the lessons in them.
+    const [events, forecast] = await Promise.all([
+      api('GET', 'api/schedule/calendar/?' + q.toString()),
+      state.isAdmin ? api('GET', 'api/schedule/capacity/?' + q.toString()).catch(() => null) : null,
+    ]);
+    state.day = { start: start.getTime(), end: end.getTime(), events: events, forecast: forecast };
     state.dayLoadedAt = Date.now();
   }
 
@@ -247,12 +253,20 @@
     const enabled = state.accounts.filter((a) => a.enabled);
     const capacity = enabled.reduce((n, a) => n + a.capacity, 0);
     const inUse = state.accounts.reduce((n, a) => n + a.active, 0);
+    const forecast = state.day.forecast;
+    const margin = forecast ? (forecast.margin_minutes || 0) * 60000 : 0;
     const lessons = (state.day.events || [])
       .filter((e) => (e.extendedProps || {}).status !== 'cancelled')
-      .map((e) => ({ start: Date.parse(e.start), end: Date.parse(e.end) }))
+      .map((e) => ({ start: Date.parse(e.start) - margin, end: Date.parse(e.end) + margin }))
       .filter((l) => !isNaN(l.start) && !isNaN(l.end));
+    // The forecast's shortages hold while the pool is as it was forecast.
+    const over = forecast && forecast.capacity === capacity
+      ? (forecast.over_capacity || []).map((o) => ({
+        start: Date.parse(o.start), end: Date.parse(o.end), demand: o.demand, lessons: (o.lessons || []).map((l) => l.title),
+      }))
+      : null;
     const out = Occupancy.render($('occupancy-chart'), {
-      lessons: lessons, capacity: capacity, inUse: inUse, now: Date.now(), dayStart: state.day.start, dayEnd: state.day.end,
+      lessons: lessons, capacity: capacity, inUse: inUse, now: Date.now(), dayStart: state.day.start, dayEnd: state.day.end, over: over,
     });
     $('occupancy-caption').textContent = out.sentence;
   }
@@ -408,7 +422,7 @@
     } finally {
       for (const b of card.querySelectorAll('.card-admin button')) b.disabled = false;
       card.dataset.key = '';
-      await refreshBoard(true);
+      await refreshBoard(true); // with the day's forecast, which the change may change
     }
   }
 

@@ -61,7 +61,9 @@
 
   // render draws the chart into container and returns a sentence about it.
   // opts: lessons [{start, end}] (ms), capacity, inUse (slots in use now),
-  // now (ms), dayStart and dayEnd (ms, midnight to midnight).
+  // now (ms), dayStart and dayEnd (ms, midnight to midnight), and over: the
+  // shortages [{start, end, demand, lessons: [title]}] of the server's
+  // capacity forecast, when there is one (else the chart finds them).
   function render(container, opts) {
     const firstHour = new Date(opts.dayStart);
     // Show the school day, widened to every lesson of the day.
@@ -80,6 +82,7 @@
 
     const steps = demandOf(opts.lessons, from, to);
     const sum = summarize(steps, to, opts.capacity);
+    if (opts.over) sum.over = opts.over.filter((o) => o.end > from && o.start < to);
     const top = Math.max(opts.capacity, sum.peak.count, opts.inUse, 1) + 1;
 
     const width = Math.max(280, Math.round(container.clientWidth || 640));
@@ -110,9 +113,11 @@
 
     // Shortfalls first, under the line: a hatched band above capacity.
     for (const o of sum.over) {
-      svg.appendChild(node('rect', { x: x(o.start), y: y(o.demand), width: Math.max(2, x(o.end) - x(o.start)),
+      const x0 = x(Math.max(from, o.start));
+      const x1 = x(Math.min(to, o.end));
+      svg.appendChild(node('rect', { x: x0, y: y(o.demand), width: Math.max(2, x1 - x0),
         height: y(opts.capacity) - y(o.demand), class: 'over' }));
-      svg.appendChild(node('text', { x: (x(o.start) + x(o.end)) / 2, y: y(o.demand) - 4, 'text-anchor': 'middle', class: 'over-label' },
+      svg.appendChild(node('text', { x: (x0 + x1) / 2, y: y(o.demand) - 4, 'text-anchor': 'middle', class: 'over-label' },
         'short by ' + (o.demand - opts.capacity)));
     }
 
@@ -146,7 +151,8 @@
         ', against a capacity of ' + opts.capacity + '.';
     }
     if (sum.over.length) {
-      sentence += ' The pool runs short ' + sum.over.map((o) => clock(o.start) + '–' + clock(o.end) + ' (' + o.demand + ' lessons)').join(', ') + '.';
+      sentence += ' The pool runs short ' + sum.over.map((o) => clock(o.start) + '–' + clock(o.end) + ' (' + o.demand + ' lessons' +
+        (o.lessons && o.lessons.length ? ': ' + o.lessons.join(', ') : '') + ')').join('; ') + '.';
     } else if (sum.peak.count > 0) {
       sentence += ' The pool has room all day.';
     }
