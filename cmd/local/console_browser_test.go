@@ -109,11 +109,16 @@ func newBrowser(t *testing.T, base string) *browser {
 	if err := chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`console.error("canary")`)); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(30 * time.Second); !slices.ContainsFunc(b.consoleProblems(), func(p string) bool {
-		return strings.Contains(p, "canary")
-	}); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
+	heard := func() bool {
+		return slices.ContainsFunc(b.consoleProblems(), func(p string) bool { return strings.Contains(p, "canary") })
+	}
+	deadline, tick := time.After(30*time.Second), time.NewTicker(50*time.Millisecond)
+	defer tick.Stop()
+	for !heard() {
+		select {
+		case <-deadline:
 			t.Fatal("the console listener did not hear console.error in 30s")
+		case <-tick.C:
 		}
 	}
 	b.mu.Lock()

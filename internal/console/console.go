@@ -9,6 +9,7 @@ package console
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/rand"
 	"crypto/sha256"
 	"embed"
@@ -143,6 +144,9 @@ type asset struct {
 	// version is a digest of body: the page asks for the asset with ?v=version
 	// and such requests may be cached for good.
 	version string
+	// gzipped is body compressed, for browsers that accept it (nil when it
+	// would not save a tenth).
+	gzipped []byte
 }
 
 var contentTypes = map[string]string{
@@ -171,7 +175,8 @@ func New(cfg Config) (*Handler, error) {
 	}
 	add := func(name string, body []byte) {
 		sum := sha256.Sum256(body)
-		h.assets[name] = asset{body: body, contentType: contentTypes[path.Ext(name)], version: hex.EncodeToString(sum[:8])}
+		h.assets[name] = asset{body: body, contentType: contentTypes[path.Ext(name)], version: hex.EncodeToString(sum[:8]),
+			gzipped: compress(body)}
 	}
 	for _, f := range files {
 		if name := path.Base(f); contentTypes[path.Ext(name)] != "" {
@@ -248,17 +253,51 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			plain(w, http.StatusNotFound, "the console has no file "+p)
 			return
 		}
-		w.Header().Set("Content-Type", a.contentType)
-		w.Header().Set("ETag", `"`+a.version+`"`)
+		hd := w.Header()
+		hd.Set("Content-Type", a.contentType)
 		if r.URL.Query().Get("v") == a.version {
-			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+			hd.Set("Cache-Control", "public, max-age=31536000, immutable")
 		} else {
-			w.Header().Set("Cache-Control", "no-cache")
+			hd.Set("Cache-Control", "no-cache")
 		}
-		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.body))
+		body, etag := a.body, `"`+a.version+`"`
+		if a.gzipped != nil {
+			hd.Set("Vary", "Accept-Encoding")
+			if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+				body, etag = a.gzipped, `"`+a.version+`-gzip"`
+				hd.Set("Content-Encoding", "gzip")
+			}
+		}
+		hd.Set("ETag", etag)
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 	default:
 		plain(w, http.StatusNotFound, "the console has no page "+p)
 	}
+}
+
+// compress returns body gzipped, or nil when that saves less than a tenth.
+func compress(body []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	_, _ = zw.Write(body)
+	_ = zw.Close()
+	if buf.Len() > len(body)*9/10 {
+		return nil
+	}
+	return buf.Bytes()
+}
+
+// acceptsGzip reports whether an Accept-Encoding header accepts gzip.
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") && strings.TrimSpace(coding) != "*" {
+			continue
+		}
+		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+	}
+	return false
 }
 
 // servePage writes the page with a fresh nonce, which only FullCalendar's
@@ -303,14 +342,13 @@ func (h *Handler) policy(nonce string) string {
 	}, "; ")
 }
 
-// secure sets the headers every answer of the console carries.
+// secure sets the headers every answer of the console carries; the page
+// replaces the Content-Security-Policy with its own.
 func secure(h http.Header) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
-	if h.Get("Content-Security-Policy") == "" {
-		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-	}
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 }
 
 func plain(w http.ResponseWriter, status int, msg string) {

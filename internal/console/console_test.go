@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -149,7 +150,8 @@ func TestAssets(t *testing.T) {
 		link, name, version := l[1], l[2], l[3]
 		delete(want, name)
 		t.Run(name, func(t *testing.T) {
-			res, body := get(t, srv.URL+"/"+link)
+			res, body := get(t, srv.URL+"/"+link, "Accept-Encoding", "identity")
+			plain := body
 			ext := name[strings.LastIndex(name, "."):]
 			if res.StatusCode != 200 || res.Header.Get("Content-Type") != types[ext] || len(body) == 0 {
 				t.Fatalf("GET %s: %d %q, %d bytes", link, res.StatusCode, res.Header.Get("Content-Type"), len(body))
@@ -168,9 +170,24 @@ func TestAssets(t *testing.T) {
 			if cc := res.Header.Get("Cache-Control"); cc != "no-cache" {
 				t.Errorf("%s without its version: Cache-Control %q, want no-cache", name, cc)
 			}
-			res, body = get(t, srv.URL+"/console/"+name, "If-None-Match", `"`+version+`"`)
+			res, body = get(t, srv.URL+"/console/"+name, "If-None-Match", `"`+version+`"`, "Accept-Encoding", "identity")
 			if res.StatusCode != http.StatusNotModified || body != "" {
 				t.Errorf("%s with its ETag: %d, %d bytes; want 304 Not Modified", name, res.StatusCode, len(body))
+			}
+			// Browsers that take gzip get it, when it is worth it, under an ETag of its own.
+			res, zipped := get(t, srv.URL+"/"+link, "Accept-Encoding", "gzip, deflate, br")
+			if ext == ".js" || ext == ".css" {
+				zr, err := gzip.NewReader(strings.NewReader(zipped))
+				if err != nil || res.Header.Get("Content-Encoding") != "gzip" || res.Header.Get("ETag") != `"`+version+`-gzip"` ||
+					res.Header.Get("Vary") != "Accept-Encoding" {
+					t.Fatalf("%s for gzip: %v, %v", name, res.Header, err)
+				}
+				if unzipped, _ := io.ReadAll(zr); string(unzipped) != plain || len(zipped) >= len(plain) {
+					t.Errorf("%s gzipped: %d bytes that do not unzip to the file", name, len(zipped))
+				}
+				if res, _ := get(t, srv.URL+"/"+link, "Accept-Encoding", "gzip;q=0, br"); res.Header.Get("Content-Encoding") != "" {
+					t.Errorf("%s for a browser refusing gzip: Content-Encoding %q", name, res.Header.Get("Content-Encoding"))
+				}
 			}
 		})
 	}
