@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
@@ -90,6 +91,11 @@ func newBrowser(t *testing.T, base string) *browser {
 		}
 		t.Logf("start %s (attempt %d): %v", exe, attempt, err)
 	}
+	// The browser lives where it is about noon now, so that the lessons the
+	// test makes in the next hours fall on the page's "today".
+	if _, err := chromedp.Call(tab, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: noonZone(time.Now())}); err != nil {
+		t.Fatal(err)
+	}
 	b := &browser{t: t, ctx: tab, base: base}
 	_ = os.Remove(filepath.Join(screenshotDir, "failure.png")) // of an earlier run
 	messages := chromedp.Console(tab)
@@ -125,6 +131,17 @@ func newBrowser(t *testing.T, base string) *browser {
 	b.problems = nil
 	b.mu.Unlock()
 	return b
+}
+
+// noonZone is a time zone (Etc/GMT±N) in which it is 12:00 to 12:59 at now.
+func noonZone(now time.Time) string {
+	switch offset := 12 - now.UTC().Hour(); { // hours east of UTC
+	case offset > 0:
+		return fmt.Sprintf("Etc/GMT-%d", offset) // POSIX signs: GMT-5 is UTC+5
+	case offset < 0:
+		return fmt.Sprintf("Etc/GMT+%d", -offset)
+	}
+	return "Etc/GMT"
 }
 
 // do runs a step of the test within a minute, and on failure saves a
@@ -274,8 +291,9 @@ func accountsAsAdmin(t *testing.T, r *runner) []poolAccount {
 }
 
 // seedTeacherWeek gives teacher-1 more lessons through the API: a one-off
-// lesson running now (the demo lesson's neighbour), a series every week, and
-// two series on the same slot, one in upper and one in lower weeks.
+// lesson running now (the demo lesson's neighbour), one in an hour, a series
+// every week, and two series on the same slot, one in upper and one in lower
+// weeks.
 func seedTeacherWeek(t *testing.T, r *runner, now time.Time) {
 	t.Helper()
 	at := func(d time.Duration) string { return now.Add(d).UTC().Truncate(time.Minute).Format(time.RFC3339) }
@@ -283,6 +301,8 @@ func seedTeacherWeek(t *testing.T, r *runner, now time.Time) {
 	for _, req := range []struct{ path, body string }{
 		{"/api/schedule/lessons/", `{"id":"physics-lab","title":"Physics lab","teacher_id":"teacher-1","group_id":"group-3",
 			"start_time":"` + at(-5*time.Minute) + `","end_time":"` + at(50*time.Minute) + `"}`},
+		{"/api/schedule/lessons/", `{"id":"reading","title":"Reading club","teacher_id":"teacher-1","group_id":"group-4",
+			"start_time":"` + at(time.Hour) + `","end_time":"` + at(105*time.Minute) + `"}`},
 		{"/api/schedule/recurring-lessons/", `{"id":"algebra","title":"Algebra","teacher_id":"teacher-1","group_id":"9b","weekday":2,
 			"start_time":"09:00","duration_minutes":90,"timezone":"Europe/Berlin","valid_from":"` + from + `"}`},
 		{"/api/schedule/recurring-lessons/", `{"id":"geometry","title":"Geometry","teacher_id":"teacher-1","group_id":"9b","weekday":4,
@@ -406,6 +426,9 @@ func TestConsoleInTheBrowser(t *testing.T) {
 	if status, body := call(t, "POST", r.base+"/schedule/lesson/"+occurrence+"/start/", r.tokens["TEACHER2"], ""); status != 200 {
 		t.Fatalf("teacher-2 starts %s: %d %s", occurrence, status, body)
 	}
+	b.do("start the reading club an hour early", chromedp.Click(chromedp.CSS(`#today-list button[data-start="reading"]`)))
+	b.waitFor("be told from when it can be started",
+		`/^Too early: this lesson can be started from \d\d:\d\d( [AP]M)? on, about [1-4]\d minutes from now\.$/.test(document.getElementById("start-message").textContent)`)
 	b.do("start the physics lab", chromedp.Click(chromedp.CSS(`#today-list button[data-start="physics-lab"]`)))
 	b.waitFor("be told that every account is busy, and how long to wait",
 		`/Every Zoom account is busy right now\. Try again in about \d+ minutes \(at .+\)\./.test(document.getElementById("start-message").textContent)`)
@@ -452,11 +475,12 @@ func TestConsoleInTheBrowser(t *testing.T) {
 	b.waitFor("be told why it cannot be deleted", `(document.querySelector('#accounts article[data-account-id="`+busy+`"] .card-error') || {}).textContent === `+
 		jsString(`Account "`+busy+`" holds lesson 1; delete it after the lesson ends, or disable it now.`))
 
-	// The only errors on the console are the browser's lines for the three
-	// refusals above (400, 429, 409).
+	// The only errors on the console are the browser's lines for the four
+	// refusals above (400, 409 too early, 429, 409 busy).
 	var unexpected []string
 	for _, p := range b.consoleProblems() {
 		if !(strings.Contains(p, "/api/schedule/zoom-accounts/") && strings.Contains(p, "status of 400")) &&
+			!(strings.Contains(p, "/schedule/lesson/reading/start/") && strings.Contains(p, "status of 409")) &&
 			!(strings.Contains(p, "/schedule/lesson/physics-lab/start/") && strings.Contains(p, "status of 429")) &&
 			!(strings.Contains(p, "/api/schedule/zoom-accounts/"+busy+"/") && strings.Contains(p, "status of 409")) {
 			unexpected = append(unexpected, p)

@@ -102,11 +102,19 @@
     return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0');
   }
 
+  // inWords says a number of seconds roughly: 40 seconds, about 25 minutes,
+  // about 3 hours, about 2 days.
+  function inWords(seconds) {
+    if (seconds < 90) return seconds + ' seconds';
+    if (seconds < 90 * 60) return 'about ' + Math.round(seconds / 60) + ' minutes';
+    if (seconds < 36 * 3600) return 'about ' + Math.round(seconds / 3600) + ' hours';
+    return 'about ' + Math.round(seconds / 86400) + ' days';
+  }
+
   function waitSentence(seconds) {
     if (!seconds) return 'Try again in a few minutes.';
-    const at = clock(new Date(Date.now() + seconds * 1000));
     if (seconds < 90) return 'Try again in ' + seconds + ' seconds.';
-    return 'Try again in about ' + Math.round(seconds / 60) + ' minutes (at ' + at + ').';
+    return 'Try again in ' + inWords(seconds) + ' (at ' + dayAndClock(new Date(Date.now() + seconds * 1000)) + ').';
   }
 
   // ---- Notices --------------------------------------------------------------
@@ -755,7 +763,11 @@
       case 429:
         return 'Every Zoom account is busy right now. ' + waitSentence(e.retryAfter);
       case 409:
-        if (e.code === 'lesson_too_early') return 'Too early: ' + bare(e.message) + '.';
+        if (e.code === 'lesson_too_early') {
+          if (!e.retryAfter) return 'Too early: ' + bare(e.message) + '.';
+          return 'Too early: this lesson can be started from ' + dayAndClock(new Date(Date.now() + e.retryAfter * 1000)) +
+            ' on, ' + inWords(e.retryAfter) + ' from now.';
+        }
         if (e.code === 'lesson_starting') return 'The lesson is being started already. ' + waitSentence(e.retryAfter || 2);
         return 'This lesson cannot be started: ' + bare(e.message) + '.';
       case 502:
