@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 
+	"zoompool/internal/metrics"
 	"zoompool/internal/pool"
 )
 
@@ -40,6 +41,8 @@ type Router struct {
 	log     *slog.Logger
 	routes  []Route
 	methods map[string][]string // path -> methods
+	// metrics records the handlers' metrics; nil records none.
+	metrics *metrics.Recorder
 }
 
 // NewRouter returns an empty router that logs faults to log.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -30,6 +29,8 @@ type harness struct {
 	zoom *zoom.Fake // nil on another Zoom client
 	app  *app.App
 	srv  *httptest.Server
+	// log is what the functions logged, their metrics included.
+	log *logBuffer
 }
 
 func newHarness(t testing.TB, capacities ...int) *harness {
@@ -46,7 +47,8 @@ func newHarnessOn(t testing.TB, z pool.Zoom, capacities ...int) *harness {
 	fake, _ := z.(*zoom.Fake)
 	cfg := app.Config{TableName: env.Table, PoolID: "default", ZoomClient: "fake", StartLease: app.DefaultStartLease,
 		WebhookSecret: webhookSecret, UpperWeekAnchor: anchor}
-	a, err := app.New(context.Background(), cfg, env.Client, z, slog.New(slog.DiscardHandler))
+	log := &logBuffer{}
+	a, err := app.New(context.Background(), cfg, env.Client, z, app.NewLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +58,7 @@ func newHarnessOn(t testing.TB, z pool.Zoom, capacities ...int) *harness {
 	}
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
-	return &harness{env: env, zoom: fake, app: a, srv: srv}
+	return &harness{env: env, zoom: fake, app: a, srv: srv, log: log}
 }
 
 type response struct {

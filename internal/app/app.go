@@ -6,9 +6,12 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -17,6 +20,7 @@ import (
 
 	"zoompool/internal/api"
 	"zoompool/internal/dynamo"
+	"zoompool/internal/metrics"
 	"zoompool/internal/pool"
 	"zoompool/internal/schedule"
 	"zoompool/internal/zoom"
@@ -57,6 +61,9 @@ type Config struct {
 	// (UPPER_WEEK_ANCHOR, YYYY-MM-DD). Zero: the Monday of the week holding 1
 	// September of the academic year under way (schedule.DefaultAnchor).
 	UpperWeekAnchor pool.Date
+	// MetricsNamespace is the CloudWatch namespace of the functions' metrics
+	// (METRICS_NAMESPACE, default metrics.DefaultNamespace).
+	MetricsNamespace string
 }
 
 // DefaultStartLease is START_LEASE when it is not set.
@@ -79,10 +86,15 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 
 		WebhookSecret:          getenv("ZOOM_WEBHOOK_SECRET_TOKEN"),
 		WebhookSecretParameter: getenv("ZOOM_WEBHOOK_SECRET_PARAMETER"),
+
+		MetricsNamespace: or(getenv("METRICS_NAMESPACE"), metrics.DefaultNamespace),
 	}
 	var problems []string
 	if c.TableName == "" {
 		problems = append(problems, "TABLE_NAME is not set: name the DynamoDB table")
+	}
+	if !validNamespace(c.MetricsNamespace) {
+		problems = append(problems, fmt.Sprintf("METRICS_NAMESPACE %q is not 1 to 255 letters, digits or . - _ / # : (not starting with ':')", c.MetricsNamespace))
 	}
 	if !pool.ValidID(c.PoolID) {
 		problems = append(problems, fmt.Sprintf("POOL_ID %q is not 1 to 64 letters, digits, '-' or '_'", c.PoolID))
@@ -129,6 +141,13 @@ func ParseUpperWeekAnchor(s string) (pool.Date, error) {
 	return d, nil
 }
 
+// validNamespace reports whether s can name a CloudWatch namespace.
+func validNamespace(s string) bool {
+	return len(s) > 0 && len(s) <= 255 && s[0] != ':' && namespacePattern.MatchString(s)
+}
+
+var namespacePattern = regexp.MustCompile(`^[A-Za-z0-9.\-_/#:]+$`)
+
 func or(s, def string) string {
 	if s == "" {
 		return def
@@ -144,6 +163,12 @@ type App struct {
 	Service  *pool.Service
 	Releaser *pool.Releaser
 	Log      *slog.Logger
+	// Metrics records the handlers' CloudWatch metrics as EMF lines in Log.
+	Metrics *metrics.Recorder
+	// WebhookSecrets, when set, yields the Zoom webhook's secret token for
+	// each request instead of Config.WebhookSecret: FromEnv sets it to the
+	// SSM parameter ZOOM_WEBHOOK_SECRET_PARAMETER names.
+	WebhookSecrets zoom.SecretSource
 	// Now is the clock of the app's handlers; time.Now when nil.
 	Now func() time.Time
 }
@@ -171,9 +196,12 @@ func New(ctx context.Context, cfg Config, client *dynamodb.Client, z pool.Zoom, 
 		log = slog.Default()
 	}
 	store := dynamo.New(client, cfg.TableName, cfg.PoolID)
-	a := &App{Config: cfg, Store: store, Zoom: z, Log: log}
-	a.Service = &pool.Service{Store: store, Zoom: z, Lease: cfg.StartLease, Log: log, Now: a.now}
-	a.Releaser = &pool.Releaser{Store: store, Grace: cfg.ReleaseGrace, Log: log, Now: a.now}
+	a := &App{Config: cfg, Store: store, Zoom: z, Log: log, Metrics: metrics.New(log, cfg.MetricsNamespace, cfg.PoolID)}
+	// The start flow and the releases go through decorators that record
+	// metrics; the domain itself knows nothing of them.
+	observed := observedStore{Store: store, metrics: a.Metrics}
+	a.Service = &pool.Service{Store: observed, Zoom: observedZoom{Zoom: z, metrics: a.Metrics}, Lease: cfg.StartLease, Log: log, Now: a.now}
+	a.Releaser = &pool.Releaser{Store: observed, Grace: cfg.ReleaseGrace, Log: log, Now: a.now}
 	// Starting a calendar occurrence creates its lesson first.
 	occurrences := &schedule.Materializer{Store: store, Anchor: cfg.UpperWeekAnchor, Now: a.now}
 	a.Service.Materialize = occurrences.Materialize
@@ -183,25 +211,42 @@ func New(ctx context.Context, cfg Config, client *dynamodb.Client, z pool.Zoom, 
 // FromEnv builds the app of a deployed function from its environment. It logs
 // JSON lines to standard output, which Lambda sends to CloudWatch.
 func FromEnv(ctx context.Context, getenv func(string) string) (*App, error) {
+	return fromEnv(ctx, getenv, os.Stdout)
+}
+
+// fromEnv is FromEnv logging to w.
+func fromEnv(ctx context.Context, getenv func(string) string, w io.Writer) (*App, error) {
 	cfg, err := ConfigFromEnv(getenv)
 	if err != nil {
 		return nil, err
 	}
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	if cfg.WebhookSecret == "" && cfg.WebhookSecretParameter != "" {
-		if cfg.WebhookSecret, err = readSecretParameter(ctx, cfg.WebhookSecretParameter, log); err != nil {
-			return nil, err
-		}
-	}
+	log := NewLogger(w)
 	z, err := NewZoom(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	return New(ctx, cfg, nil, z, log)
+	a, err := New(ctx, cfg, nil, z, log)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.WebhookSecret == "" && cfg.WebhookSecretParameter != "" {
+		if a.WebhookSecrets, err = newParameterSecret(ctx, cfg.WebhookSecretParameter, a.now); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
 }
 
 // StartLesson is the start-lesson function's handler.
-func (a *App) StartLesson() *api.Router { return api.NewStartLesson(a.Service, a.Log) }
+func (a *App) StartLesson() *api.Router {
+	return a.measured(api.NewStartLesson(a.Service, a.Log))
+}
+
+// measured makes rt record its metrics with a.Metrics.
+func (a *App) measured(rt *api.Router) *api.Router {
+	rt.SetMetrics(a.Metrics)
+	return rt
+}
 
 // Accounts is the accounts function's handler.
 func (a *App) Accounts() *api.Router { return api.NewAccounts(a.Store, a.Log) }
@@ -211,19 +256,20 @@ func (a *App) Calendar() *api.Router {
 	return api.NewCalendar(api.Calendar{Lessons: a.Store, Recurring: a.Store, Anchor: a.Config.UpperWeekAnchor, Log: a.Log})
 }
 
-// ZoomWebhook is the zoom-webhook function's handler.
+// ZoomWebhook is the zoom-webhook function's handler. Its secret token is
+// WebhookSecrets' when set (read again when its cache runs out, so that a
+// rotated token takes effect without a cold start), else the configured one.
 func (a *App) ZoomWebhook() *api.Router {
-	if a.Config.WebhookSecret == "" && !a.Config.InsecureWebhooks {
-		a.Log.Error("no Zoom webhook secret token is configured: every webhook is refused; " +
-			"set ZOOM_WEBHOOK_SECRET_PARAMETER (or ZOOM_WEBHOOK_SECRET_TOKEN)")
+	v := zoom.Verifier{Secret: a.Config.WebhookSecret, SecretSource: a.WebhookSecrets, Insecure: a.Config.InsecureWebhooks, Now: a.now}
+	if v.Secret == "" && v.SecretSource == nil {
+		v.Missing = errors.New("neither ZOOM_WEBHOOK_SECRET_PARAMETER nor ZOOM_WEBHOOK_SECRET_TOKEN is set")
 	}
-	v := zoom.Verifier{Secret: a.Config.WebhookSecret, Insecure: a.Config.InsecureWebhooks, Now: a.now}
-	return api.NewZoomWebhook(v, a.Releaser, a.Log)
+	return a.measured(api.NewZoomWebhook(v, a.Releaser, a.Log))
 }
 
 // ReleaseStuck is the release-stuck function's handler.
 func (a *App) ReleaseStuck() func(context.Context, events.EventBridgeEvent) (api.SweepResult, error) {
-	return api.NewReleaseStuck(a.Releaser)
+	return api.NewReleaseStuck(a.Releaser, a.Metrics)
 }
 
 // HTTPFunctions returns the handler of every HTTP function by its logical id
