@@ -9,7 +9,7 @@ LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.no
 
 FUNCTIONS = StartLessonFunction ZoomWebhookFunction ReleaseStuckFunction CalendarFunction AccountsFunction
 
-.PHONY: run sweep zoom-double test check build bench fuzz clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: run sweep zoom-double test check check-template build bench fuzz clean $(addprefix build-,$(FUNCTIONS))
 
 ## run: start the API on 127.0.0.1:3000 with the embedded DynamoDB engine and the fake Zoom (ARGS passes flags)
 run:
@@ -34,6 +34,10 @@ test: check
 check:
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+
+## check-template: cfn-lint, the SAM transform and what the stack must hold, as CI checks them (needs Python with cfn-lint and aws-sam-translator; `make test` does not)
+check-template:
+	scripts/check-template
 
 ## build: build every function as `sam build` would, into $(BUILD_DIR)
 build:

@@ -10,11 +10,11 @@ import (
 	"strings"
 	"time"
 
-	"zoompool/internal/api"
 	"zoompool/internal/app"
 	"zoompool/internal/dynamo"
 	"zoompool/internal/localstack"
 	"zoompool/internal/pool"
+	"zoompool/internal/sam"
 )
 
 // demoSeries is the demo's recurring lesson: every week on today's weekday,
@@ -82,7 +82,7 @@ type banner struct {
 	engine *localstack.Engine
 	table  string
 	seeded bool
-	routes []api.Route
+	routes []sam.Route
 	opts   options
 	// secretFromEnv: the webhook secret is ZOOM_WEBHOOK_SECRET_TOKEN's, not the local default.
 	secretFromEnv bool
@@ -128,9 +128,11 @@ func printBanner(w io.Writer, b banner) {
 		fmt.Fprintf(&sb, "           recurring lesson %s (teacher-2, group-2) every %s at %s %s\n", demoSeries, day.Weekday(), hour, demoZone)
 	}
 	fmt.Fprintf(&sb, "\nRoutes:\n")
-	routes := slices.Clone(b.routes)
+	// Each route's greedy twin only serves its URLs with a trailing slash,
+	// which the list shows.
+	routes := slices.DeleteFunc(slices.Clone(b.routes), sam.Route.Greedy)
 	order := map[string]int{"GET": 0, "POST": 1, "PATCH": 2, "DELETE": 3}
-	slices.SortFunc(routes, func(x, y api.Route) int {
+	slices.SortFunc(routes, func(x, y sam.Route) int {
 		return cmp.Or(cmp.Compare(x.Path, y.Path), cmp.Compare(order[x.Method], order[y.Method]))
 	})
 	for _, r := range routes {

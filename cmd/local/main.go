@@ -165,7 +165,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return fmt.Errorf("seed demo data: %w", err)
 		}
 	}
-	gw, err := localstack.Gateway(a.HTTPFunctions(), a.Log)
+	gw, err := localstack.NewGateway(a.HTTPFunctions(), a.Log)
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ func newHarnessOn(t testing.TB, z pool.Zoom, capacities ...int) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw, err := localstack.Gateway(a.HTTPFunctions(), a.Log)
+	gw, err := localstack.NewGateway(a.HTTPFunctions(), a.Log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,9 @@ func TestHandlersServeTheTemplatesRoutes(t *testing.T) {
 		}
 		var want, got []string
 		for _, r := range f.Routes {
-			want = append(want, r.String())
+			if !r.Greedy() {
+				want = append(want, r.String())
+			}
 		}
 		for _, r := range h.Routes() {
 			got = append(got, r.String())
@@ -67,6 +69,27 @@ func TestHandlersServeTheTemplatesRoutes(t *testing.T) {
 		slices.Sort(got)
 		if !slices.Equal(got, want) {
 			t.Errorf("%s serves %v, template.yaml routes %v", f.LogicalID, got, want)
+		}
+	}
+}
+
+// Every route has its twin for URLs with a trailing slash: the same method,
+// function (and authorization) on path/{proxy+}, and no other greedy route
+// exists.
+func TestEveryRouteHasATrailingSlashTwin(t *testing.T) {
+	for _, f := range template(t).Functions {
+		for _, r := range f.Routes {
+			if r.Greedy() {
+				base := r
+				base.Path = strings.TrimSuffix(r.Path, "/{proxy+}")
+				if !strings.HasSuffix(r.Path, "/{proxy+}") || !slices.Contains(f.Routes, base) {
+					t.Errorf("%s: %s is the twin of no route of the function", f.LogicalID, r)
+				}
+				continue
+			}
+			if !slices.Contains(f.Routes, r.SlashTwin()) {
+				t.Errorf("%s: %s has no twin %s for its URLs with a trailing slash", f.LogicalID, r, r.SlashTwin())
+			}
 		}
 	}
 }

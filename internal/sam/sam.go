@@ -37,6 +37,20 @@ type Route struct {
 
 func (r Route) String() string { return r.Method + " " + r.Path }
 
+// Greedy reports whether the route's path ends in a greedy variable, such as
+// /api/lessons/{proxy+}, which matches the rest of a path.
+func (r Route) Greedy() bool {
+	return strings.HasSuffix(r.Path, "+}") && strings.LastIndex(r.Path, "/{") >= 0
+}
+
+// SlashTwin is the route that serves r's URLs with a trailing slash: r on the
+// path r.Path/{proxy+}. HTTP APIs refuse routes that end in a slash and do
+// not promise to route /x/ to /x, so each route /x has this twin.
+func (r Route) SlashTwin() Route {
+	r.Path += "/{proxy+}"
+	return r
+}
+
 // Table is the AWS::DynamoDB::Table resource's key schema and indexes.
 type Table struct {
 	LogicalID              string
