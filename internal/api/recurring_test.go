@@ -61,7 +61,7 @@ func TestRecurringLessonsLifecycle(t *testing.T) {
 		query string
 		want  []string
 	}{
-		{"", []string{"alg", "chem", "bio"}}, // by weekday
+		{"", []string{"alg", "bio", "chem"}}, // by last valid day (open series last), then id
 		{"?teacher_id=7", []string{"alg", "chem"}},
 		{"?group_id=9b", []string{"alg", "bio"}},
 		{"?teacher_id=7&group_id=9b", []string{"alg"}},

@@ -60,6 +60,9 @@ type Table struct {
 	GlobalSecondaryIndexes []Index
 	DeletionProtection     bool
 	PointInTimeRecovery    bool
+	// TimeToLiveAttribute is the attribute whose time (seconds since 1970)
+	// lets DynamoDB delete an item, "" when TTL is off.
+	TimeToLiveAttribute string
 }
 
 // AttributeDefinition declares a key attribute's type.
@@ -118,6 +121,10 @@ type tableProps struct {
 	PointInTimeRecoverySpecification struct {
 		PointInTimeRecoveryEnabled bool `yaml:"PointInTimeRecoveryEnabled"`
 	} `yaml:"PointInTimeRecoverySpecification"`
+	TimeToLiveSpecification struct {
+		AttributeName string `yaml:"AttributeName"`
+		Enabled       bool   `yaml:"Enabled"`
+	} `yaml:"TimeToLiveSpecification"`
 }
 
 // Parse reads a SAM template. It expects exactly one DynamoDB table.
@@ -159,6 +166,9 @@ func Parse(data []byte) (Template, error) {
 				GlobalSecondaryIndexes: p.GlobalSecondaryIndexes,
 				DeletionProtection:     p.DeletionProtectionEnabled,
 				PointInTimeRecovery:    p.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled,
+			}
+			if ttl := p.TimeToLiveSpecification; ttl.Enabled {
+				t.Table.TimeToLiveAttribute = ttl.AttributeName
 			}
 		}
 	}
