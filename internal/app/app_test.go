@@ -115,7 +115,7 @@ func TestTemplateFunctionsBuildWithTheMakefile(t *testing.T) {
 		}
 	}
 	if !strings.Contains(string(makefile), `LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -ldflags="-s -w" -o $(ARTIFACTS_DIR)/bootstrap`) {
-		t.Error("Makefile's LAMBDA_BUILD is not the build DESIGN.md gives for provided.al2023 on arm64")
+		t.Error("Makefile's LAMBDA_BUILD is not the static arm64 build that provided.al2023 runs")
 	}
 }
 
@@ -281,5 +281,69 @@ func TestConfigFromEnv(t *testing.T) {
 				t.Errorf("got %v, want an error naming %s", err, tc.mention)
 			}
 		})
+	}
+}
+
+// `sam local --env-vars events/env.json` overrides only the variables the
+// template declares (it ignores others without a word), so the sample names
+// only those: every function's under "Parameters", a function's own under
+// its logical id.
+func TestEnvJSONOverridesDeclaredVariables(t *testing.T) {
+	var doc struct {
+		Globals struct {
+			Function struct {
+				Environment struct {
+					Variables map[string]any `yaml:"Variables"`
+				} `yaml:"Environment"`
+			} `yaml:"Function"`
+		} `yaml:"Globals"`
+	}
+	if err := yaml.Unmarshal(zoompool.Template, &doc); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile("../../events/env.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vars map[string]map[string]string
+	if err := json.Unmarshal(raw, &vars); err != nil {
+		t.Fatalf("events/env.json: %v", err)
+	}
+	declared := func(f sam.Function, name string) bool {
+		_, global := doc.Globals.Function.Environment.Variables[name]
+		_, own := f.Environment[name]
+		return global || own
+	}
+	tmpl := template(t)
+	for key, vs := range vars {
+		for name := range vs {
+			if key == "Parameters" {
+				if _, ok := doc.Globals.Function.Environment.Variables[name]; !ok {
+					t.Errorf("events/env.json sets %s for every function, but Globals does not declare it", name)
+				}
+				continue
+			}
+			f, ok := tmpl.Function(key)
+			if !ok {
+				t.Errorf("events/env.json names %s, which is no function of template.yaml", key)
+			} else if !declared(f, name) {
+				t.Errorf("events/env.json sets %s for %s, which does not declare it", name, key)
+			}
+		}
+	}
+	if vars["Parameters"]["DYNAMODB_ENDPOINT"] == "" {
+		t.Error("events/env.json does not point DYNAMODB_ENDPOINT at an engine")
+	}
+}
+
+func TestMetricsNamespace(t *testing.T) {
+	for ns, ok := range map[string]bool{"": true, "ZoomPool/zoom-pool-staging": true, "Zoom Pool": false, ":x": false, strings.Repeat("a", 256): false} {
+		c, err := app.ConfigFromEnv(envOf("METRICS_NAMESPACE", ns))
+		if (err == nil) != ok {
+			t.Errorf("METRICS_NAMESPACE %q: %v", ns, err)
+		}
+		if ns == "" && c.MetricsNamespace != "ZoomPool" {
+			t.Errorf("default namespace %q, want ZoomPool", c.MetricsNamespace)
+		}
 	}
 }
