@@ -9,7 +9,7 @@ LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.no
 
 FUNCTIONS = StartLessonFunction ZoomWebhookFunction ReleaseStuckFunction CalendarFunction AccountsFunction
 
-.PHONY: run sweep zoom-double test check check-template build bench fuzz clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: run sweep token zoom-double test check check-template lint-template build bench fuzz clean $(addprefix build-,$(FUNCTIONS))
 
 ## run: start the API on 127.0.0.1:3000 with the embedded DynamoDB engine and the fake Zoom (ARGS passes flags)
 run:
@@ -20,6 +20,11 @@ run:
 sweep:
 	$(GO) build -o bin/local ./cmd/local
 	./bin/local sweep $(ARGS)
+
+## token: print a token the running `make run` accepts (ARGS="-role admin|teacher|none -sub NAME")
+token:
+	@$(GO) build -o bin/local ./cmd/local
+	@./bin/local token $(ARGS)
 
 ## zoom-double: a double of Zoom's API on 127.0.0.1:3002, to try `make run ARGS="-zoom live"` without Zoom (ARGS passes flags)
 zoom-double:
@@ -35,9 +40,13 @@ check:
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-## check-template: cfn-lint, the SAM transform and what the stack must hold, as CI checks them (needs Python with cfn-lint and aws-sam-translator; `make test` does not)
+## check-template: cfn-lint, the SAM transform and what the stack must hold (names, logs, alarms, trailing slashes; every route's authorizer and throttling), as CI checks them (needs Python with cfn-lint and aws-sam-translator; `make test` does not)
 check-template:
 	scripts/check-template
+	scripts/transform-template --check
+
+## lint-template: the same as check-template
+lint-template: check-template
 
 ## build: build every function as `sam build` would, into $(BUILD_DIR)
 build:

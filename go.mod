@@ -15,6 +15,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/ssm v1.83.0
 	github.com/aws/smithy-go v1.28.9
 	github.com/awslabs/aws-lambda-go-api-proxy v0.16.2
+	github.com/go-jose/go-jose/v4 v4.1.9
 	github.com/teambition/rrule-go v1.8.2
 	github.com/truora/minidyn v0.8.2
 	golang.org/x/sync v0.18.0

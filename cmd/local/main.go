@@ -5,9 +5,17 @@
 // and the release-stuck sweep on a timer.
 //
 //	go run ./cmd/local [-addr 127.0.0.1:3000] [-demo=true] [-sweep-every 10m] [-insecure-webhooks] [-zoom fake|live]
+//	                   [-allowed-origins https://console.example] [-dev-key FILE]
 //
-// With the runner up, "local sweep" runs one sweep now against its table, as
-// the scheduled Lambda function would:
+// Every route but the Zoom webhook and the iCalendar feed needs a bearer token,
+// checked as API Gateway's JWT authorizer checks it: of the issuer JWT_ISSUER
+// (for JWT_AUDIENCE), or, without it, of the runner's own development issuer.
+// With the runner up, "local token" prints a development token:
+//
+//	go run ./cmd/local token [-role admin|teacher|none] [-sub NAME] [-teacher-id ID]
+//
+// and "local sweep" runs one sweep now against its table, as the scheduled
+// Lambda function would:
 //
 //	go run ./cmd/local sweep [-dynamodb-addr 127.0.0.1:3001]
 //
@@ -45,11 +53,14 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var err error
-	if len(os.Args) > 1 && os.Args[1] == "sweep" {
+	switch {
+	case len(os.Args) > 1 && os.Args[1] == "sweep":
 		err = sweepOnce(ctx, os.Args[2:], os.Getenv, os.Stdout)
-	} else if len(os.Args) > 1 && os.Args[1] == "zoom-double" {
+	case len(os.Args) > 1 && os.Args[1] == "token":
+		err = tokenCommand(os.Args[2:], os.Getenv, os.Stdout, os.Stderr)
+	case len(os.Args) > 1 && os.Args[1] == "zoom-double":
 		err = zoomDouble(ctx, os.Args[2:], os.Stdout, nil)
-	} else {
+	default:
 		err = run(ctx, os.Args[1:], os.Getenv, os.Stdout, nil)
 	}
 	if err != nil {
@@ -69,6 +80,10 @@ type options struct {
 	demo             bool
 	sweepEvery       time.Duration
 	insecureWebhooks bool
+	// allowedOrigins may call the API from a browser (CORS); "" reads ALLOWED_ORIGINS.
+	allowedOrigins string
+	// devKey keeps the development issuer's key, for `local token`.
+	devKey string
 	// zoom overrides ZOOM_CLIENT: "fake" or "live".
 	zoom string
 }
@@ -82,6 +97,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.demo, "demo", true, "seed demo accounts and a lesson into an empty table")
 	fs.DurationVar(&o.sweepEvery, "sweep-every", 10*time.Minute, "how often to release stuck accounts, as the scheduled function does in AWS (0: never)")
 	fs.BoolVar(&o.insecureWebhooks, "insecure-webhooks", false, "accept Zoom webhooks without a valid signature (for experiments with curl)")
+	fs.StringVar(&o.allowedOrigins, "allowed-origins", "", "browser origins allowed to call the API (CORS), comma-separated; default $ALLOWED_ORIGINS")
+	fs.StringVar(&o.devKey, "dev-key", defaultDevKeyFile(), "where the development issuer keeps its key, for `local token` (unused with JWT_ISSUER)")
 	fs.StringVar(&o.zoom, "zoom", "", "Zoom client, overriding ZOOM_CLIENT: fake (the default) or live (with ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET; ZOOM_API_URL and ZOOM_OAUTH_URL when set)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -107,13 +124,15 @@ func loopback(host string) bool {
 }
 
 // localConfig is the functions' configuration from the environment, with the
-// local defaults: table zoom-pool and, unless ZOOM_WEBHOOK_SECRET_TOKEN is
-// set, the public local webhook secret.
+// local defaults: table zoom-pool and, unless ZOOM_WEBHOOK_SECRET_TOKEN and
+// CALENDAR_FEED_KEY are set, the public local webhook secret and feed key.
 func localConfig(getenv func(string) string, endpoint string) (app.Config, error) {
-	defaults := map[string]string{"TABLE_NAME": "zoom-pool", "ZOOM_WEBHOOK_SECRET_TOKEN": app.LocalWebhookSecret}
+	defaults := map[string]string{"TABLE_NAME": "zoom-pool", "ZOOM_WEBHOOK_SECRET_TOKEN": app.LocalWebhookSecret,
+		"CALENDAR_FEED_KEY": app.LocalFeedKey}
 	cfg, err := app.ConfigFromEnv(func(k string) string { return or(getenv(k), defaults[k]) })
 	cfg.DynamoDBEndpoint = endpoint
 	cfg.WebhookSecretParameter = "" // SSM is for deployed functions
+	cfg.FeedKeyParameter = ""
 	return cfg, err
 }
 
@@ -165,19 +184,32 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return fmt.Errorf("seed demo data: %w", err)
 		}
 	}
-	gw, err := localstack.NewGateway(a.HTTPFunctions(), a.Log)
-	if err != nil {
-		return err
-	}
 
 	ln, err := net.Listen("tcp", opts.addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: logRequests(log, gw), ReadHeaderTimeout: 10 * time.Second}
+	defer ln.Close()
 	base := "http://" + ln.Addr().String()
-	printBanner(stdout, banner{base: base, engine: engine, table: cfg.TableName, seeded: seeded, routes: gw.Routes(),
-		secretFromEnv: getenv("ZOOM_WEBHOOK_SECRET_TOKEN") != "", opts: opts, now: now, zoom: app.ZoomDescription(cfg)})
+	authz, err := newAuthority(getenv, base, opts.devKey)
+	if err != nil {
+		return err
+	}
+	origins := splitList(or(opts.allowedOrigins, getenv("ALLOWED_ORIGINS")))
+	gw, err := localstack.NewGateway(a.HTTPFunctions(), localstack.GatewayOptions{Verifier: authz.verifier, AllowedOrigins: origins, Log: a.Log})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: logRequests(log, authz.handler(gw)), ReadHeaderTimeout: 10 * time.Second}
+	b := banner{base: base, engine: engine, table: cfg.TableName, seeded: seeded, routes: gw.Routes(),
+		secretFromEnv: getenv("ZOOM_WEBHOOK_SECRET_TOKEN") != "", opts: opts, now: now, origins: origins,
+		issuer: authz.verifier.Issuer(), zoom: app.ZoomDescription(cfg)}
+	if authz.dev != nil {
+		if b.tokens, err = demoTokens(authz.dev, getenv); err != nil {
+			return err
+		}
+	}
+	printBanner(stdout, b)
 
 	var sweeps sync.WaitGroup
 	defer sweeps.Wait()
@@ -185,6 +217,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer stopSweeps()
 	if opts.sweepEvery > 0 {
 		sweeps.Go(func() { sweepEvery(sweepCtx, a.ReleaseStuck(), opts.sweepEvery, log) })
+		sweeps.Go(func() { lookAheadDaily(sweepCtx, a.Scheduled()) })
 	}
 
 	errc := make(chan error, 1)

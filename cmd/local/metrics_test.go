@@ -55,13 +55,14 @@ func metric(lines []logLine, name string, dims map[string]string) (float64, bool
 
 // A local run logs one JSON format, the functions' own, and writes among its
 // lines the EMF lines from which CloudWatch takes the metrics: for a start,
-// for a webhook that releases an account, and for the sweep on its timer.
+// for a webhook that releases an account, for the sweep on its timer, and for
+// the capacity look-ahead.
 func TestLocalRunWritesMetrics(t *testing.T) {
 	r := startRunner(t, "-sweep-every", "20ms")
 	var started struct {
 		MeetingData struct{ ID string } `json:"meeting_data"`
 	}
-	if status := post(t, r.base+"/schedule/lesson/1/start/", "", nil, &started); status != 200 {
+	if status := post(t, r.base+"/schedule/lesson/1/start/", "", r.bearer("TEACHER"), &started); status != 200 {
 		t.Fatalf("start lesson 1: %d", status)
 	}
 	ended := `{"event":"meeting.ended","payload":{"object":{"id":"` + started.MeetingData.ID + `"}}}`
@@ -81,6 +82,7 @@ func TestLocalRunWritesMetrics(t *testing.T) {
 		{metrics.WebhookEvents, map[string]string{metrics.DimPool: "default", metrics.DimOutcome: "released"}},
 		{metrics.SweepSucceeded, pool},
 		{metrics.SweepReleases, map[string]string{metrics.DimPool: "default", metrics.DimReason: "lesson_ended"}},
+		{metrics.ForecastShortfall, pool}, // the daily look-ahead, which the runner also runs when it starts
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {

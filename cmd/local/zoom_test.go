@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"regexp"
 	"strings"
@@ -54,7 +55,9 @@ func TestRunnerWithTheLiveClientAgainstTheZoomDouble(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no start curl in the banner:\n%s", r.banner)
 	}
-	res, err := http.Post(m[1], "", nil)
+	req, _ := http.NewRequest(http.MethodPost, m[1], nil)
+	maps.Copy(req.Header, r.bearer("TEACHER"))
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,11 +7,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"zoompool/internal/app"
+	"zoompool/internal/auth/authtest"
 	"zoompool/internal/localstack"
 	"zoompool/internal/pool"
 	"zoompool/internal/pooltest"
@@ -23,15 +26,28 @@ import (
 var anchor = pool.Date{Year: 2026, Month: time.August, Day: 31}
 
 // harness is the whole HTTP API, as the local runner serves it, on a fresh
-// table, with the fake Zoom.
+// table, with the fake Zoom, behind the local gateway, which checks tokens of
+// the test identity provider as API Gateway's JWT authorizer would.
 type harness struct {
 	env  *pooltest.Env
 	zoom *zoom.Fake // nil on another Zoom client
 	app  *app.App
 	srv  *httptest.Server
+	idp  *authtest.IdP
+	// token is sent as "Authorization: Bearer <token>" with every request
+	// that carries no Authorization header of its own; "" sends none. It is
+	// an admin's unless the harness was made with as, asTeacher, asUser or
+	// anonymous.
+	token string
 	// log is what the functions logged, their metrics included.
 	log *logBuffer
 }
+
+// harnessFeedKey signs the harness's calendar feed links.
+const harnessFeedKey = "harness-calendar-feed-key-0123456789"
+
+// adminSub is the subject of the harness's default caller, an admin.
+const adminSub = "admin-1"
 
 func newHarness(t testing.TB, capacities ...int) *harness {
 	t.Helper()
@@ -46,19 +62,66 @@ func newHarnessOn(t testing.TB, z pool.Zoom, capacities ...int) *harness {
 	env.AddAccounts(t, capacities...)
 	fake, _ := z.(*zoom.Fake)
 	cfg := app.Config{TableName: env.Table, PoolID: "default", ZoomClient: "fake", StartLease: app.DefaultStartLease,
-		WebhookSecret: webhookSecret, UpperWeekAnchor: anchor}
+		WebhookSecret: webhookSecret, UpperWeekAnchor: anchor, FeedKey: harnessFeedKey}
 	log := &logBuffer{}
 	a, err := app.New(context.Background(), cfg, env.Client, z, app.NewLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw, err := localstack.NewGateway(a.HTTPFunctions(), a.Log)
+	idp := authtest.New(t)
+	gw, err := localstack.NewGateway(a.HTTPFunctions(), localstack.GatewayOptions{Verifier: idp.Verifier, Log: a.Log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
-	return &harness{env: env, zoom: fake, app: a, srv: srv, log: log}
+	h := &harness{env: env, zoom: fake, app: a, srv: srv, idp: idp, log: log}
+	return h.asAdmin(t)
+}
+
+// as returns the harness acting with token ("" for none).
+func (h *harness) as(token string) *harness {
+	c := *h
+	c.token = token
+	return &c
+}
+
+// signIn returns a token of the test identity provider for sub with roles,
+// as Cognito puts the groups of a user in cognito:groups.
+func (h *harness) signIn(t testing.TB, sub string, roles ...string) string {
+	t.Helper()
+	return h.idp.Token(t, sub, map[string]any{"cognito:groups": roles})
+}
+
+// asAdmin returns the harness acting as the admin adminSub.
+func (h *harness) asAdmin(t testing.TB) *harness { return h.as(h.signIn(t, adminSub, "admin")) }
+
+// asTeacher returns the harness acting as the teacher whose teacher id (and
+// sub) is id.
+func (h *harness) asTeacher(t testing.TB, id string) *harness {
+	return h.as(h.signIn(t, id, "teacher"))
+}
+
+// asUser returns the harness acting as a signed-in user sub without a role.
+func (h *harness) asUser(t testing.TB, sub string) *harness { return h.as(h.signIn(t, sub)) }
+
+// anonymous returns the harness sending no token.
+func (h *harness) anonymous() *harness { return h.as("") }
+
+// feedPath asks for the caller's private calendar link (with filters, a
+// query such as "teacher_id=t1") and returns its path and query.
+func (h *harness) feedPath(t testing.TB, filters string) string {
+	t.Helper()
+	r := h.do(t, http.MethodGet, "/api/schedule/calendar/feed-url/?"+filters, nil)
+	var out struct {
+		URL string `json:"url"`
+	}
+	r.json(t, &out)
+	u, err := url.Parse(out.URL)
+	if r.status != http.StatusOK || err != nil || u.Host != strings.TrimPrefix(h.srv.URL, "http://") {
+		t.Fatalf("feed-url: %d %s (%v), want a link to %s", r.status, r.body, err, h.srv.URL)
+	}
+	return u.RequestURI()
 }
 
 type response struct {
@@ -116,6 +179,9 @@ func (h *harness) doWithHeaders(t testing.TB, method, path string, body any, hea
 	req, err := http.NewRequest(method, h.srv.URL+path, rd)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if h.token != "" {
+		req.Header.Set("Authorization", "Bearer "+h.token)
 	}
 	for k, vs := range header {
 		req.Header[k] = vs

@@ -17,25 +17,29 @@ var lessonRef = regexp.MustCompile(`^[A-Za-z0-9_.:@-]{1,128}$`)
 // NewStartLesson returns the start-lesson function's handler:
 //
 //	POST /schedule/lesson/{id}/start
-func NewStartLesson(svc *pool.Service, log *slog.Logger) *Router {
+//
+// Admins start any lesson; teachers their own lessons and their own series'
+// occurrences (owners tells whose they are).
+func NewStartLesson(svc *pool.Service, owners Owners, log *slog.Logger) *Router {
 	rt := NewRouter(log)
 	rt.handle(http.MethodPost, "/schedule/lesson/{id}/start", func(w http.ResponseWriter, r *http.Request) error {
 		began := time.Now()
 		// The scope learns from the store whether this request claimed an account.
 		ctx, scope := metrics.WithScope(r.Context())
-		l, err := startLesson(w, r.WithContext(ctx), svc)
+		caller := CallerOf(r)
+		l, err := startLesson(w, r.WithContext(ctx), svc, owners, caller)
 		rt.metrics.Start(startOutcome(err, scope.Claims() > 0), time.Since(began))
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, startedJSON(l))
+		writeJSON(w, http.StatusOK, caller.startedJSON(l))
 		return nil
 	})
 	return rt
 }
 
-// startLesson starts the lesson r names.
-func startLesson(w http.ResponseWriter, r *http.Request, svc *pool.Service) (pool.Lesson, error) {
+// startLesson starts the lesson r names, if caller may.
+func startLesson(w http.ResponseWriter, r *http.Request, svc *pool.Service, owners Owners, caller Caller) (pool.Lesson, error) {
 	id := r.PathValue("id")
 	if !lessonRef.MatchString(id) {
 		return pool.Lesson{}, pool.Invalidf("%q is not a lesson id: use the id of a lesson or calendar event", id)
@@ -44,12 +48,15 @@ func startLesson(w http.ResponseWriter, r *http.Request, svc *pool.Service) (poo
 	if _, err := readBody(w, r); err != nil {
 		return pool.Lesson{}, err
 	}
+	if err := caller.mayStartLesson(r.Context(), owners, id); err != nil {
+		return pool.Lesson{}, err
+	}
 	return svc.Start(r.Context(), id)
 }
 
 type meetingJSON struct {
 	ID       string `json:"id"`
-	StartURL string `json:"start_url"`
+	StartURL string `json:"start_url,omitempty"`
 	JoinURL  string `json:"join_url"`
 	Password string `json:"password"`
 }
@@ -63,11 +70,17 @@ type startedBody struct {
 	Lesson      lessonJSON  `json:"lesson"`
 }
 
-func startedJSON(l pool.Lesson) startedBody {
+// startedJSON is the answer to a start, with the host link only for those
+// who may see it.
+func (c Caller) startedJSON(l pool.Lesson) startedBody {
 	m := l.Meeting
-	return startedBody{
+	b := startedBody{
 		Status: "success", LessonID: l.ID, ZoomAccount: l.AccountName,
 		MeetingData: meetingJSON{ID: m.ID, StartURL: m.StartURL, JoinURL: m.JoinURL, Password: m.Password},
-		Lesson:      newLessonJSON(l),
+		Lesson:      c.lessonJSON(l),
 	}
+	if !c.seesStartURL(l.TeacherID) {
+		b.MeetingData.StartURL = ""
+	}
+	return b
 }

@@ -132,26 +132,30 @@ func TestTemplateConfiguresZoom(t *testing.T) {
 			AllowedValues []string `yaml:"AllowedValues"`
 		} `yaml:"Parameters"`
 		Resources map[string]struct {
-			Properties struct {
-				Environment struct {
-					Variables map[string]string `yaml:"Variables"`
-				} `yaml:"Environment"`
-				Policies []struct {
-					Statement []struct {
-						Action   any `yaml:"Action"`
-						Resource any `yaml:"Resource"`
-					} `yaml:"Statement"`
-				} `yaml:"Policies"`
-			} `yaml:"Properties"`
+			Properties yaml.Node `yaml:"Properties"`
 		} `yaml:"Resources"`
 	}
 	if err := yaml.Unmarshal(zoompool.Template, &doc); err != nil {
 		t.Fatal(err)
 	}
+	var start struct {
+		Environment struct {
+			Variables map[string]string `yaml:"Variables"`
+		} `yaml:"Environment"`
+		Policies []struct {
+			Statement []struct {
+				Action   any `yaml:"Action"`
+				Resource any `yaml:"Resource"`
+			} `yaml:"Statement"`
+		} `yaml:"Policies"`
+	}
+	props := doc.Resources["StartLessonFunction"].Properties
+	if err := props.Decode(&start); err != nil {
+		t.Fatal(err)
+	}
 	if p := doc.Parameters["ZoomClient"]; p.Default != "live" || !slices.Equal(p.AllowedValues, []string{"live", "fake"}) {
 		t.Errorf("ZoomClient parameter: default %q, allowed %v; want live of [live fake]", p.Default, p.AllowedValues)
 	}
-	start := doc.Resources["StartLessonFunction"].Properties
 	env := start.Environment.Variables
 	for name, param := range map[string]string{"ZOOM_CLIENT": "ZoomClient", "ZOOM_CREDENTIALS": "ZoomCredentials",
 		"ZOOM_CREDENTIALS_PREFIX": "ZoomCredentialsPrefix", "ZOOM_MEETING_SETTINGS": "ZoomMeetingSettings"} {

@@ -1,6 +1,7 @@
 package localstack_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,13 @@ import (
 	"zoompool/internal/localstack"
 	"zoompool/internal/sam"
 )
+
+// anyToken accepts every request, as if it carried a valid token.
+type anyToken struct{}
+
+func (anyToken) Verify(context.Context, string) (map[string]string, error) {
+	return map[string]string{"sub": "someone"}, nil
+}
 
 // gateway is the gateway of template.yaml's routes to stand-in functions
 // that answer their logical id.
@@ -32,7 +40,7 @@ func gateway(t *testing.T) (*localstack.Gateway, sam.Template) {
 		}
 		handlers[f.LogicalID] = rt
 	}
-	gw, err := localstack.NewGateway(handlers, nil)
+	gw, err := localstack.NewGateway(handlers, localstack.GatewayOptions{Verifier: anyToken{}})
 	if err != nil {
 		t.Fatal(err)
 	}
