@@ -9,7 +9,7 @@ LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.no
 
 FUNCTIONS = StartLessonFunction ZoomWebhookFunction ReleaseStuckFunction CalendarFunction AccountsFunction
 
-.PHONY: run sweep token zoom-double test check check-template lint-template build bench fuzz clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: run sweep token zoom-double test test-minidyn check check-template lint-template build bench fuzz clean $(addprefix build-,$(FUNCTIONS))
 
 ## run: start the API on 127.0.0.1:3000 with the embedded DynamoDB engine and the fake Zoom (ARGS passes flags)
 run:
@@ -31,10 +31,17 @@ zoom-double:
 	$(GO) build -o bin/local ./cmd/local
 	./bin/local zoom-double $(ARGS)
 
-## test: formatting, vet, every test with the race detector, and the Lambda builds
+## test: formatting, vet, every test with the race detector (the embedded engine's own too), and the Lambda builds
 test: check
 	$(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory test-minidyn
 	$(MAKE) --no-print-directory build
+
+# The patched embedded engine's own tests (not its e2e parity tests, which need
+# Docker). Its older AWS SDK refuses a custom HTTP client when AWS_CA_BUNDLE is set.
+MINIDYN_PACKAGES = ./aws-v2/... ./core/... ./interpreter/... ./server/... ./types/... ./tools/generate_requests
+test-minidyn:
+	cd third_party/minidyn && env -u AWS_CA_BUNDLE $(GO) test -race -count=1 $(MINIDYN_PACKAGES)
 
 check:
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
@@ -52,7 +59,7 @@ lint-template: check-template
 build:
 	@for f in $(FUNCTIONS); do $(MAKE) --no-print-directory build-$$f ARTIFACTS_DIR=$(BUILD_DIR)/$$f || exit 1; done
 
-## bench: the benchmarks (start latency next to a single GetItem, ...)
+## bench: the benchmarks (start latency next to a single GetItem, latencies on an empty table and on 20,000 lessons, ...)
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
 

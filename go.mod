@@ -20,6 +20,7 @@ require (
 	github.com/truora/minidyn v0.8.2
 	golang.org/x/sync v0.18.0
 	gopkg.in/yaml.v3 v3.0.1
+	pgregory.net/rapid v1.3.0
 )
 
 require (
@@ -36,3 +37,5 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/ssooidc v1.44.5 // indirect
 	github.com/aws/aws-sdk-go-v2/service/sts v1.52.0 // indirect
 )
+
+replace github.com/truora/minidyn => ./third_party/minidyn

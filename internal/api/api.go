@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"path"
 	"reflect"
 	"slices"
 	"strconv"
@@ -126,7 +127,25 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, errors.New("panic"))
 		}
 	}()
+	if p := r.URL.Path; p != cleanPath(p) {
+		// http.ServeMux would answer with an HTML redirect to the clean path.
+		writeError(w, &httpError{status: http.StatusNotFound, code: "not_found",
+			message: fmt.Sprintf("there is no route %s %s: a path has no empty, '.' or '..' segments", r.Method, p)})
+		return
+	}
 	rt.mux.ServeHTTP(w, r.WithContext(withIdentity(r.Context(), rt.identity)))
+}
+
+// cleanPath is p without empty, '.' and '..' segments, keeping a trailing slash.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	c := path.Clean("/" + p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
 }
 
 // errors adapts a handler that returns an error, writing the error as JSON.

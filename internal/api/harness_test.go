@@ -62,7 +62,7 @@ func newHarnessOn(t testing.TB, z pool.Zoom, capacities ...int) *harness {
 	env.AddAccounts(t, capacities...)
 	fake, _ := z.(*zoom.Fake)
 	cfg := app.Config{TableName: env.Table, PoolID: "default", ZoomClient: "fake", StartLease: app.DefaultStartLease,
-		WebhookSecret: webhookSecret, UpperWeekAnchor: anchor, FeedKey: harnessFeedKey}
+		StartEarly: app.DefaultStartEarly, WebhookSecret: webhookSecret, UpperWeekAnchor: anchor, FeedKey: harnessFeedKey}
 	log := &logBuffer{}
 	a, err := app.New(context.Background(), cfg, env.Client, z, app.NewLogger(log))
 	if err != nil {

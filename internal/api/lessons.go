@@ -16,7 +16,7 @@ import (
 
 // LessonStore is the storage of lessons the calendar function needs.
 type LessonStore interface {
-	pool.LessonWriter
+	pool.LessonKeeper
 	// Lessons returns the lessons overlapping the query's range, sorted by start.
 	Lessons(ctx context.Context, q pool.LessonQuery) ([]pool.Lesson, error)
 	// LessonsPage returns up to limit of those lessons, in that order, after
@@ -147,7 +147,7 @@ func NewCalendar(c Calendar) *Router {
 	})
 	rt.handle(http.MethodDelete, "/api/schedule/lessons/{id}", func(w http.ResponseWriter, r *http.Request) error {
 		caller := CallerOf(r)
-		l, err := pool.EditLesson(r.Context(), c.Lessons, r.PathValue("id"), func(l *pool.Lesson) error {
+		l, err := pool.CancelLesson(r.Context(), c.Lessons, r.PathValue("id"), now(), func(l *pool.Lesson) error {
 			if err := caller.mayEdit("lesson "+l.ID, l.TeacherID); err != nil {
 				return err
 			}

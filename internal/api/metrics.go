@@ -36,6 +36,8 @@ func webhookErrorOutcome(err error) string {
 	switch code := errorCode(err); code {
 	case "webhook_not_configured":
 		return "not_configured"
+	case "webhook_timeout":
+		return "timeout"
 	case "invalid_signature", "error":
 		return code
 	default:

@@ -161,8 +161,18 @@ func (c Calendar) deleteRecurring(ctx context.Context, caller Caller, id string)
 			return err
 		}
 		err = c.Recurring.DeleteRecurringLessonVersion(ctx, id, rl.Version)
-		if !errors.Is(err, pool.ErrRecurringChanged) || attempt >= 10 {
+		switch {
+		case !errors.Is(err, pool.ErrRecurringChanged):
 			return err
+		case attempt == 7:
+			return pool.Busy("recurring lesson "+id, time.Second, err)
+		}
+		t := time.NewTimer(pool.Backoff(attempt, 10*time.Millisecond, 200*time.Millisecond))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
 		}
 	}
 }

@@ -23,6 +23,8 @@ type SweepResult struct {
 	// Skipped holds were released by someone else, or extended, meanwhile.
 	Skipped int `json:"skipped"`
 	Failed  int `json:"failed"`
+	// Unreadable holds were left alone: their lesson's record cannot be read.
+	Unreadable int `json:"unreadable"`
 }
 
 // NewReleaseStuck returns the release-stuck function's handler: each
@@ -45,7 +47,7 @@ func NewReleaseStuck(releaser *pool.Releaser, m *metrics.Recorder) func(ctx cont
 		}
 		return SweepResult{
 			Status: status, At: sum.At.UTC().Format(time.RFC3339), Holds: sum.Holds,
-			Released: sum.Released, ReleasedTotal: sum.ReleasedTotal(), Skipped: sum.Skipped, Failed: sum.Failed,
+			Released: sum.Released, ReleasedTotal: sum.ReleasedTotal(), Skipped: sum.Skipped, Failed: sum.Failed, Unreadable: sum.Unreadable,
 		}, err
 	}
 }

@@ -250,7 +250,7 @@ type extendingStore struct {
 	extend func()
 }
 
-func (s extendingStore) LessonsByID(ctx context.Context, ids []string) (map[string]pool.Lesson, error) {
+func (s extendingStore) LessonsByID(ctx context.Context, ids []string) (map[string]pool.Lesson, map[string]bool, error) {
 	s.extend()
 	return s.ReleaseStore.LessonsByID(ctx, ids)
 }
@@ -279,7 +279,14 @@ func TestSweepsRaceWebhooksAndStarts(t *testing.T) {
 				}
 				time.Sleep(time.Duration(rand.IntN(5)) * time.Millisecond)
 				var got webhookAnswer
-				r = h.webhook(t, meetingEvent("meeting.ended", `"`+s.MeetingData.ID+`"`, ""))
+				// Zoom sends a notification again while it gets a 5xx (a
+				// webhook out of time on the loaded table writes nothing).
+				for try := 0; ; try++ {
+					r = h.webhook(t, meetingEvent("meeting.ended", `"`+s.MeetingData.ID+`"`, ""))
+					if r.status < 500 || try == 3 {
+						break
+					}
+				}
 				if r.json(t, &got); r.status != 200 {
 					t.Errorf("meeting.ended of lesson %s: %d %s", id, r.status, r.body)
 				}

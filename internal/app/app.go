@@ -18,12 +18,14 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"zoompool"
 	"zoompool/internal/api"
 	"zoompool/internal/auth"
 	"zoompool/internal/dynamo"
 	"zoompool/internal/forecast"
 	"zoompool/internal/metrics"
 	"zoompool/internal/pool"
+	"zoompool/internal/sam"
 	"zoompool/internal/schedule"
 	"zoompool/internal/zoom"
 )
@@ -44,8 +46,12 @@ type Config struct {
 	// Zoom configures the live client.
 	Zoom ZoomConfig
 	// StartLease is how long a claim may stay unconfirmed before it is
-	// reclaimed (START_LEASE, default 60s). It must exceed the start function's timeout.
+	// reclaimed (START_LEASE, default 60s). It must exceed the start
+	// function's timeout in template.yaml by MinLeaseMargin.
 	StartLease time.Duration
+	// StartEarly is how long before its start a lesson may be started
+	// (START_EARLY, default 15m).
+	StartEarly time.Duration
 	// ReleaseGrace is how long after a lesson's scheduled end the sweep leaves
 	// its account to the lesson (RELEASE_GRACE, default 15m).
 	ReleaseGrace time.Duration
@@ -88,6 +94,18 @@ const MaxForecastMargin = 2 * time.Hour
 // DefaultStartLease is START_LEASE when it is not set.
 const DefaultStartLease = time.Minute
 
+// DefaultStartEarly is START_EARLY when it is not set.
+const DefaultStartEarly = 15 * time.Minute
+
+// MaxStartEarly bounds START_EARLY: an account is lent for a lesson at most
+// this long before it begins.
+const MaxStartEarly = 24 * time.Hour
+
+// MinLeaseMargin is how much longer than the start function may run a claim's
+// lease must last, so that a start still running never loses its claim to a
+// sweep whose clock is a little ahead.
+const MinLeaseMargin = 10 * time.Second
+
 // LocalWebhookSecret signs webhooks for the local runner and its README
 // examples when ZOOM_WEBHOOK_SECRET_TOKEN is not set. It is public, so it
 // guards nothing: deployed functions never use it.
@@ -106,6 +124,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		PoolID:           or(getenv("POOL_ID"), "default"),
 		ZoomClient:       or(getenv("ZOOM_CLIENT"), "fake"),
 		StartLease:       DefaultStartLease,
+		StartEarly:       DefaultStartEarly,
 		ReleaseGrace:     pool.DefaultGrace,
 
 		WebhookSecret:          getenv("ZOOM_WEBHOOK_SECRET_TOKEN"),
@@ -137,6 +156,16 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.StartLease = d
 	}
+	if err := checkLease(c.StartLease); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if s := getenv("START_EARLY"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 || d > MaxStartEarly {
+			problems = append(problems, fmt.Sprintf("START_EARLY %q is not a duration from 0s to %s, such as 15m", s, MaxStartEarly))
+		}
+		c.StartEarly = d
+	}
 	if s := getenv("RELEASE_GRACE"); s != "" {
 		d, err := time.ParseDuration(s)
 		if err != nil || d <= 0 {
@@ -164,6 +193,27 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	return c, nil
 }
+
+// checkLease checks START_LEASE against the start function's timeout in the
+// template the binary carries: a claim must outlive the request that made it.
+func checkLease(lease time.Duration) error {
+	tmpl, err := sam.Parse(zoompool.Template)
+	if err != nil {
+		return err
+	}
+	f, ok := tmpl.Function(StartFunction)
+	if !ok {
+		return fmt.Errorf("template.yaml has no %s", StartFunction)
+	}
+	if timeout := time.Duration(f.Timeout) * time.Second; lease < timeout+MinLeaseMargin {
+		return fmt.Errorf("START_LEASE %s must be at least %s: the start function may run for %s (its Timeout in template.yaml), and a claim must outlive it",
+			lease, timeout+MinLeaseMargin, timeout)
+	}
+	return nil
+}
+
+// StartFunction is the logical id of the start-lesson function in template.yaml.
+const StartFunction = "StartLessonFunction"
 
 // ParseUpperWeekAnchor reads UPPER_WEEK_ANCHOR: a Monday written YYYY-MM-DD,
 // or "" for none.
@@ -239,14 +289,17 @@ func New(ctx context.Context, cfg Config, client *dynamodb.Client, z pool.Zoom, 
 		log = slog.Default()
 	}
 	store := dynamo.New(client, cfg.TableName, cfg.PoolID)
+	store.Log = log
 	a := &App{Config: cfg, Store: store, Zoom: z, Log: log, Metrics: metrics.New(log, cfg.MetricsNamespace, cfg.PoolID)}
 	// The start flow and the releases go through decorators that record
 	// metrics; the domain itself knows nothing of them.
 	observed := observedStore{Store: store, metrics: a.Metrics}
-	a.Service = &pool.Service{Store: observed, Zoom: observedZoom{Zoom: z, metrics: a.Metrics}, Lease: cfg.StartLease, Log: log, Now: a.now}
+	a.Service = &pool.Service{Store: observed, Zoom: observedZoom{Zoom: z, metrics: a.Metrics}, Lease: cfg.StartLease,
+		Early: cfg.StartEarly, Grace: cfg.ReleaseGrace, Log: log, Now: a.now}
 	a.Releaser = &pool.Releaser{Store: observed, Grace: cfg.ReleaseGrace, Log: log, Now: a.now}
-	// Starting a calendar occurrence creates its lesson first.
-	occurrences := &schedule.Materializer{Store: store, Anchor: cfg.UpperWeekAnchor, Now: a.now}
+	// Starting a calendar occurrence creates its lesson first, on the start's clock.
+	occurrences := &schedule.Materializer{Store: store, Anchor: cfg.UpperWeekAnchor, Early: cfg.StartEarly,
+		Now: func() time.Time { return a.Service.Now() }}
 	a.Service.Materialize = occurrences.Materialize
 	a.Planner = &forecast.Planner{Store: store, Anchor: cfg.UpperWeekAnchor, Margin: cfg.ForecastMargin, Now: a.now, Log: log}
 	return a, nil
@@ -309,7 +362,7 @@ func (a *App) Accounts() *api.Router { return a.signedIn(api.NewAccounts(a.Store
 // Calendar is the calendar function's handler.
 func (a *App) Calendar() *api.Router {
 	c := api.Calendar{Lessons: a.Store, Recurring: a.Store, Users: a.Store, Anchor: a.Config.UpperWeekAnchor, Log: a.Log,
-		Forecast: a.Planner}
+		Forecast: a.Planner, Now: a.now}
 	if a.Config.FeedKey == "" {
 		a.Log.Error("no calendar feed key is configured: calendar links are switched off; " +
 			"set CALENDAR_FEED_KEY_PARAMETER (or CALENDAR_FEED_KEY)")

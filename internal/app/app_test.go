@@ -249,13 +249,17 @@ func TestConfigFromEnv(t *testing.T) {
 	c, err := app.ConfigFromEnv(env("TABLE_NAME", "t"))
 	if err != nil || c.PoolID != "default" || c.ZoomClient != "fake" || c.StartLease != time.Minute ||
 		c.ReleaseGrace != 15*time.Minute || c.WebhookSecret != "" || c.InsecureWebhooks || !c.UpperWeekAnchor.IsZero() ||
-		c.ForecastMargin != 0 {
+		c.StartEarly != 15*time.Minute || c.ForecastMargin != 0 {
 		t.Errorf("defaults: %+v, %v", c, err)
 	}
 	c, err = app.ConfigFromEnv(env("TABLE_NAME", "t", "RELEASE_GRACE", "5m", "ZOOM_WEBHOOK_SECRET_TOKEN", "s3",
 		"ZOOM_WEBHOOK_SECRET_PARAMETER", "/zoom-pool/webhook"))
 	if err != nil || c.ReleaseGrace != 5*time.Minute || c.WebhookSecret != "s3" || c.WebhookSecretParameter != "/zoom-pool/webhook" {
 		t.Errorf("set: %+v, %v", c, err)
+	}
+	c, err = app.ConfigFromEnv(env("TABLE_NAME", "t", "START_EARLY", "0s", "START_LEASE", "40s"))
+	if err != nil || c.StartEarly != 0 || c.StartLease != 40*time.Second {
+		t.Errorf("START_EARLY 0s, START_LEASE 40s: %+v, %v", c, err)
 	}
 	c, err = app.ConfigFromEnv(env("TABLE_NAME", "t", "FORECAST_MARGIN", "5m"))
 	if err != nil || c.ForecastMargin != 5*time.Minute {
@@ -284,6 +288,12 @@ func TestConfigFromEnv(t *testing.T) {
 		{"bad pool", env("TABLE_NAME", "t", "POOL_ID", "a b"), "POOL_ID"},
 		{"unknown zoom client", env("TABLE_NAME", "t", "ZOOM_CLIENT", "real"), "ZOOM_CLIENT"},
 		{"short lease", env("TABLE_NAME", "t", "START_LEASE", "5s"), "START_LEASE"},
+		// The start function may run 30 s (template.yaml): a claim must outlive it.
+		{"lease within the start function's timeout", env("TABLE_NAME", "t", "START_LEASE", "30s"),
+			"START_LEASE 30s must be at least 40s: the start function may run for 30s"},
+		{"early not a duration", env("TABLE_NAME", "t", "START_EARLY", "15"), "START_EARLY"},
+		{"early negative", env("TABLE_NAME", "t", "START_EARLY", "-1m"), "START_EARLY"},
+		{"early over a day", env("TABLE_NAME", "t", "START_EARLY", "25h"), "START_EARLY"},
 		{"short feed key", env("TABLE_NAME", "t", "CALENDAR_FEED_KEY", "secret"), "CALENDAR_FEED_KEY"},
 		{"grace not a duration", env("TABLE_NAME", "t", "RELEASE_GRACE", "15"), "RELEASE_GRACE"},
 		{"no grace", env("TABLE_NAME", "t", "RELEASE_GRACE", "0s"), "RELEASE_GRACE"},
@@ -363,6 +373,63 @@ func TestMetricsNamespace(t *testing.T) {
 		}
 		if ns == "" && c.MetricsNamespace != "ZoomPool" {
 			t.Errorf("default namespace %q, want ZoomPool", c.MetricsNamespace)
+		}
+	}
+}
+
+// The start function's START_LEASE in template.yaml passes the check against
+// the function's own timeout, which ConfigFromEnv makes at every cold start.
+func TestTemplateStartLeaseOutlivesTheStartFunction(t *testing.T) {
+	f, ok := template(t).Function(app.StartFunction)
+	if !ok {
+		t.Fatalf("template.yaml has no %s", app.StartFunction)
+	}
+	lease := f.Environment["START_LEASE"]
+	c, err := app.ConfigFromEnv(func(k string) string {
+		return map[string]string{"TABLE_NAME": "t", "START_LEASE": lease}[k]
+	})
+	if err != nil {
+		t.Fatalf("START_LEASE %q of the template: %v", lease, err)
+	}
+	if timeout := time.Duration(f.Timeout) * time.Second; c.StartLease < timeout+app.MinLeaseMargin {
+		t.Errorf("START_LEASE %s, start function timeout %s: the lease must outlast it by %s", c.StartLease, timeout, app.MinLeaseMargin)
+	}
+}
+
+// The README's deploy section answers every question `sam deploy --guided`
+// asks: one row for each of the template's parameters, and none for others.
+func TestREADMEListsEveryTemplateParameter(t *testing.T) {
+	var doc struct {
+		Parameters map[string]any `yaml:"Parameters"`
+	}
+	if err := yaml.Unmarshal(zoompool.Template, &doc); err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := strings.Index(string(readme), "One `Parameter ...` question")
+	if start < 0 {
+		t.Fatal("the README's deploy section has no table of the parameters")
+	}
+	table := string(readme)[start:]
+	table = table[:strings.Index(table, "\n\n- ")]
+	listed := map[string]bool{}
+	for _, row := range regexp.MustCompile("(?m)^  \\| (.+?) \\| ").FindAllStringSubmatch(table, -1) {
+		for _, name := range regexp.MustCompile("`([A-Za-z0-9]+)`").FindAllStringSubmatch(row[1], -1) {
+			listed[name[1]] = true
+		}
+	}
+	for name := range doc.Parameters {
+		if !listed[name] {
+			t.Errorf("the README's deploy section does not say what to answer for %s", name)
+		}
+		delete(listed, name)
+	}
+	for name := range listed {
+		if name != "parameter" {
+			t.Errorf("the README's deploy section lists %s, which template.yaml does not have", name)
 		}
 	}
 }

@@ -48,7 +48,8 @@ type partition struct {
 
 // page collects up to limit items, in index order, from the partitions,
 // between the sort keys lower and upper (both inclusive) and after the sort
-// key after; keep decodes an item and reports whether it belongs on the page.
+// key after; keep decodes an item and reports whether it belongs on the page
+// (an item it cannot decode is logged and left out, as Lessons does).
 // It returns the page and the cursor of the next one ("" when none follows),
 // reading no more than it needs: each request asks for one item more than the
 // page still lacks.
@@ -82,13 +83,14 @@ func page[T any](ctx context.Context, s *Store, parts []partition, lower, upper,
 				return nil, "", fmt.Errorf("query %s: %w", p.index, err)
 			}
 			for _, item := range res.Items {
-				sk := stringOf(item[p.skName])
+				sk := stringAttr(item, p.skName)
 				if sk <= after {
 					continue
 				}
 				v, ok, err := keep(item)
 				if err != nil {
-					return nil, "", err
+					s.skipUnreadable(item, err)
+					continue
 				}
 				if !ok {
 					continue
@@ -105,13 +107,6 @@ func page[T any](ctx context.Context, s *Store, parts []partition, lower, upper,
 		}
 	}
 	return out, "", nil
-}
-
-func stringOf(v types.AttributeValue) string {
-	if s, ok := v.(*types.AttributeValueMemberS); ok {
-		return s.Value
-	}
-	return ""
 }
 
 // LessonsPage returns up to limit of the lessons that Lessons returns for q,

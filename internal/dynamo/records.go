@@ -223,6 +223,8 @@ type meetingRecord struct {
 	AccountName string `dynamodbav:"account_name,omitempty"`
 	Token       string `dynamodbav:"token"`
 	CreatedAt   string `dynamodbav:"created_at"`
+	// Released is set in the transaction that releases the meeting's hold.
+	Released bool `dynamodbav:"released,omitempty"`
 	// ExpiresAt is when DynamoDB may delete the lookup (the table's TTL
 	// attribute, seconds since 1970): MeetingLookupRetention after its lesson.
 	ExpiresAt int64 `dynamodbav:"expires_at,omitempty"`

@@ -41,7 +41,8 @@ const (
 	Capacity = "Capacity"
 	// WebhookEvents counts Zoom's notifications by Outcome (released,
 	// already_released, unknown_meeting, meeting_started, url_validation,
-	// ignored, invalid_signature, not_configured, invalid_request, error).
+	// ignored, invalid_signature, not_configured, invalid_request, timeout,
+	// error).
 	WebhookEvents = "WebhookEvents"
 	// SweepReleases counts the sweep's releases by Reason (lesson_ended,
 	// claim_expired, orphan). SweepSucceeded is 1 for a sweep that did all

@@ -3,6 +3,7 @@
 package sam
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -50,6 +51,9 @@ type Function struct {
 	// Environment is the function's own variables (Globals excluded); values
 	// that are intrinsic functions appear as the name they refer to.
 	Environment map[string]string
+	// Timeout is how many seconds Lambda lets one invocation run: the
+	// function's own Timeout, or Globals' (SAM's default, 3, without either).
+	Timeout int
 }
 
 // Route is an HttpApi event: a method and a path such as /api/lessons/{id}.
@@ -120,6 +124,11 @@ type Index struct {
 }
 
 type document struct {
+	Globals struct {
+		Function struct {
+			Timeout int `yaml:"Timeout"`
+		} `yaml:"Function"`
+	} `yaml:"Globals"`
 	Resources map[string]struct {
 		Type     string `yaml:"Type"`
 		Metadata struct {
@@ -130,6 +139,7 @@ type document struct {
 }
 
 type functionProps struct {
+	Timeout     int `yaml:"Timeout"`
 	Environment struct {
 		Variables map[string]string `yaml:"Variables"`
 	} `yaml:"Environment"`
@@ -170,6 +180,9 @@ type tableProps struct {
 	} `yaml:"TimeToLiveSpecification"`
 }
 
+// samDefaultTimeout is a function's timeout in seconds when the template sets none.
+const samDefaultTimeout = 3
+
 // Parse reads a SAM template. It expects exactly one DynamoDB table.
 func Parse(data []byte) (Template, error) {
 	var doc document
@@ -186,7 +199,8 @@ func Parse(data []byte) (Template, error) {
 			if err := res.Properties.Decode(&p); err != nil {
 				return Template{}, fmt.Errorf("function %s: %w", id, err)
 			}
-			f := Function{LogicalID: id, BuildMethod: res.Metadata.BuildMethod, Environment: p.Environment.Variables}
+			f := Function{LogicalID: id, BuildMethod: res.Metadata.BuildMethod, Environment: p.Environment.Variables,
+				Timeout: cmp.Or(p.Timeout, doc.Globals.Function.Timeout, samDefaultTimeout)}
 			for _, name := range sortedKeys(p.Events) {
 				ev := p.Events[name]
 				switch ev.Type {
