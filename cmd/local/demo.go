@@ -152,7 +152,9 @@ func printBanner(w io.Writer, b banner) {
 		fmt.Fprintf(&sb, "           recurring lesson %s (teacher-2, group-2) every %s at %s %s\n", demoSeries, day.Weekday(), hour, demoZone)
 	}
 	fmt.Fprintf(&sb, "\nRoutes (each needs Authorization: Bearer <token>, but for those below it):\n")
-	routes := slices.Clone(b.routes)
+	// Each route's greedy twin only serves its URLs with a trailing slash,
+	// which the list shows.
+	routes := slices.DeleteFunc(slices.Clone(b.routes), sam.Route.Greedy)
 	order := map[string]int{"GET": 0, "POST": 1, "PATCH": 2, "DELETE": 3}
 	slices.SortFunc(routes, func(x, y sam.Route) int {
 		return cmp.Or(cmp.Compare(x.Path, y.Path), cmp.Compare(order[x.Method], order[y.Method]))

@@ -183,6 +183,9 @@ func TestRouteRoleTable(t *testing.T) {
 	}
 	for _, f := range tmpl.Functions {
 		for _, rt := range f.Routes {
+			if rt.Greedy() {
+				continue // the rows' URLs end in a slash: they go through the twins
+			}
 			pattern := regexp.MustCompile("^" + rt.Method + " " + regexp.MustCompile(`\\\{[a-z]+\\\}`).ReplaceAllString(regexp.QuoteMeta(rt.Path), `[^/]+`) + "$")
 			found := false
 			for k := range covered {
@@ -288,7 +291,7 @@ func TestStartURLOnlyForAdminsAndTheLessonsTeacher(t *testing.T) {
 			var answers []response
 			for _, f := range tmpl.Functions {
 				for _, rt := range f.Routes {
-					if rt.Method != http.MethodGet || rt.Public() {
+					if rt.Method != http.MethodGet || rt.Public() || rt.Greedy() { // paths() ends in the slash twins serve
 						continue
 					}
 					for _, p := range paths(rt) {
@@ -345,7 +348,13 @@ func TestFunctionsFailClosedWithoutClaims(t *testing.T) {
 			continue
 		}
 		for _, rt := range f.Routes {
-			path := strings.ReplaceAll(rt.Path, "{id}", "own")
+			// A twin path/{proxy+} brings the function the path with a trailing slash.
+			base := rt
+			base.Path = strings.TrimSuffix(rt.Path, "/{proxy+}")
+			path := strings.ReplaceAll(base.Path, "{id}", "own")
+			if rt.Greedy() {
+				path += "/"
+			}
 			ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: rt.String(), RawPath: path, Body: "{}",
 				Headers:        map[string]string{"content-type": "application/json"},
 				RequestContext: events.APIGatewayV2HTTPRequestContext{RouteKey: rt.String(), HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: rt.Method, Path: path}}}
@@ -357,7 +366,7 @@ func TestFunctionsFailClosedWithoutClaims(t *testing.T) {
 			var e apiError
 			_ = json.Unmarshal([]byte(res.Body), &e)
 			want := "unauthorized"
-			switch rt.String() {
+			switch base.String() {
 			case "POST /schedule/webhook/zoom":
 				want = "invalid_signature"
 			case "GET /api/schedule/calendar.ics":

@@ -74,6 +74,20 @@ func (r Route) Public() bool { return r.Authorizer == NoAuthorizer }
 
 func (r Route) String() string { return r.Method + " " + r.Path }
 
+// Greedy reports whether the route's path ends in a greedy variable, such as
+// /api/lessons/{proxy+}, which matches the rest of a path.
+func (r Route) Greedy() bool {
+	return strings.HasSuffix(r.Path, "+}") && strings.LastIndex(r.Path, "/{") >= 0
+}
+
+// SlashTwin is the route that serves r's URLs with a trailing slash: r on the
+// path r.Path/{proxy+}. HTTP APIs refuse routes that end in a slash and do
+// not promise to route /x/ to /x, so each route /x has this twin.
+func (r Route) SlashTwin() Route {
+	r.Path += "/{proxy+}"
+	return r
+}
+
 // Table is the AWS::DynamoDB::Table resource's key schema and indexes.
 type Table struct {
 	LogicalID              string
@@ -83,6 +97,9 @@ type Table struct {
 	GlobalSecondaryIndexes []Index
 	DeletionProtection     bool
 	PointInTimeRecovery    bool
+	// TimeToLiveAttribute is the attribute whose time (seconds since 1970)
+	// lets DynamoDB delete an item, "" when TTL is off.
+	TimeToLiveAttribute string
 }
 
 // AttributeDefinition declares a key attribute's type.
@@ -158,6 +175,10 @@ type tableProps struct {
 	PointInTimeRecoverySpecification struct {
 		PointInTimeRecoveryEnabled bool `yaml:"PointInTimeRecoveryEnabled"`
 	} `yaml:"PointInTimeRecoverySpecification"`
+	TimeToLiveSpecification struct {
+		AttributeName string `yaml:"AttributeName"`
+		Enabled       bool   `yaml:"Enabled"`
+	} `yaml:"TimeToLiveSpecification"`
 }
 
 // samDefaultTimeout is a function's timeout in seconds when the template sets none.
@@ -217,6 +238,9 @@ func Parse(data []byte) (Template, error) {
 				GlobalSecondaryIndexes: p.GlobalSecondaryIndexes,
 				DeletionProtection:     p.DeletionProtectionEnabled,
 				PointInTimeRecovery:    p.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled,
+			}
+			if ttl := p.TimeToLiveSpecification; ttl.Enabled {
+				t.Table.TimeToLiveAttribute = ttl.AttributeName
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package sam_test
 
 import (
+	"strings"
 	"testing"
 
 	"zoompool"
@@ -33,7 +34,9 @@ func TestEveryRouteButThePublicOnesHasTheJWTAuthorizer(t *testing.T) {
 	for _, f := range tmpl.Functions {
 		for _, r := range f.Routes {
 			n++
-			if want := public[r.String()]; r.Public() != want {
+			base := r // a twin path/{proxy+} is authorized as its route
+			base.Path = strings.TrimSuffix(r.Path, "/{proxy+}")
+			if want := public[base.String()]; r.Public() != want {
 				t.Errorf("%s (%s): public %v, want %v", r, f.LogicalID, r.Public(), want)
 			}
 			if r.Authorizer != "" && r.Authorizer != sam.NoAuthorizer {
