@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 
+	"zoompool/internal/metrics"
 	"zoompool/internal/pool"
 )
 
@@ -41,6 +42,8 @@ type Router struct {
 	log     *slog.Logger
 	routes  []Route
 	methods map[string][]string // path -> methods
+	// metrics records the handlers' metrics; nil records none.
+	metrics *metrics.Recorder
 	// identity names the claims CallerOf reads.
 	identity Identity
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -40,6 +39,8 @@ type harness struct {
 	// an admin's unless the harness was made with as, asTeacher, asUser or
 	// anonymous.
 	token string
+	// log is what the functions logged, their metrics included.
+	log *logBuffer
 }
 
 // harnessFeedKey signs the harness's calendar feed links.
@@ -62,7 +63,8 @@ func newHarnessOn(t testing.TB, z pool.Zoom, capacities ...int) *harness {
 	fake, _ := z.(*zoom.Fake)
 	cfg := app.Config{TableName: env.Table, PoolID: "default", ZoomClient: "fake", StartLease: app.DefaultStartLease,
 		StartEarly: app.DefaultStartEarly, WebhookSecret: webhookSecret, UpperWeekAnchor: anchor, FeedKey: harnessFeedKey}
-	a, err := app.New(context.Background(), cfg, env.Client, z, slog.New(slog.DiscardHandler))
+	log := &logBuffer{}
+	a, err := app.New(context.Background(), cfg, env.Client, z, app.NewLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +75,7 @@ func newHarnessOn(t testing.TB, z pool.Zoom, capacities ...int) *harness {
 	}
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
-	h := &harness{env: env, zoom: fake, app: a, srv: srv, idp: idp}
+	h := &harness{env: env, zoom: fake, app: a, srv: srv, idp: idp, log: log}
 	return h.asAdmin(t)
 }
 

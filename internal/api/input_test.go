@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -274,16 +275,25 @@ func TestTextFieldsRefuseControlCharacters(t *testing.T) {
 	}
 }
 
-// Paths with empty or dot segments answer JSON, not an HTML redirect.
+// Paths with empty or dot segments answer JSON, not an HTML redirect: no
+// route matches them, so the gateway answers as API Gateway does, and a
+// function that gets one answers its own JSON 404.
 func TestUncleanPathsAnswerJSON(t *testing.T) {
 	h := newHarness(t, 1)
 	client := h.srv.Client()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	accounts := h.app.HTTPFunctions()["AccountsFunction"]
 	for _, path := range []string{"/api/schedule//zoom-accounts/", "//api/schedule/zoom-accounts", "/api/schedule/./zoom-accounts/",
 		"/api/schedule/x/../zoom-accounts/", "/schedule/lesson/1/start/.."} {
 		r := h.do(t, http.MethodGet, path, nil)
+		if r.status != http.StatusNotFound || r.header.Get("Content-Type") != "application/json" || strings.TrimSpace(string(r.body)) != `{"message":"Not Found"}` {
+			t.Errorf("GET %s: %d %s %s, want API Gateway's JSON 404", path, r.status, r.header.Get("Content-Type"), r.body)
+		}
+		rec := httptest.NewRecorder()
+		accounts.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://x"+path, nil))
+		r = response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
 		if e := r.error(t); r.status != http.StatusNotFound || r.header.Get("Content-Type") != "application/json" || e.Error != "not_found" {
-			t.Errorf("GET %s: %d %s %s, want a JSON 404", path, r.status, r.header.Get("Content-Type"), r.body)
+			t.Errorf("the accounts function, GET %s: %d %s %s, want a JSON 404", path, r.status, r.header.Get("Content-Type"), r.body)
 		}
 	}
 }

@@ -19,6 +19,10 @@ type LessonStore interface {
 	pool.LessonKeeper
 	// Lessons returns the lessons overlapping the query's range, sorted by start.
 	Lessons(ctx context.Context, q pool.LessonQuery) ([]pool.Lesson, error)
+	// LessonsPage returns up to limit of those lessons, in that order, after
+	// the page whose cursor is cursor ("" for the first), and the cursor of
+	// the next page ("" when none follows). A malformed cursor is EINVALID.
+	LessonsPage(ctx context.Context, q pool.LessonQuery, cursor string, limit int) ([]pool.Lesson, string, error)
 }
 
 // Calendar is what the calendar function's handler needs.
@@ -67,7 +71,11 @@ func NewCalendar(c Calendar) *Router {
 		if err != nil {
 			return err
 		}
-		lessons, err := c.Lessons.Lessons(r.Context(), q)
+		cursor, limit, err := pageRequest(r)
+		if err != nil {
+			return err
+		}
+		lessons, next, err := c.Lessons.LessonsPage(r.Context(), q, cursor, limit)
 		if err != nil {
 			return err
 		}
@@ -76,6 +84,7 @@ func NewCalendar(c Calendar) *Router {
 		for i, l := range lessons {
 			out[i] = caller.lessonJSON(l)
 		}
+		setNextPage(w, r, next)
 		writeJSON(w, http.StatusOK, out)
 		return nil
 	})

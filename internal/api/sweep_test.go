@@ -139,7 +139,7 @@ func TestSweepReleasesStuckHolds(t *testing.T) {
 	}
 
 	releaser, logs := h.sweeper(ahead)
-	res, err := api.NewReleaseStuck(releaser)(context.Background(), events.EventBridgeEvent{DetailType: "Scheduled Event"})
+	res, err := api.NewReleaseStuck(releaser, nil)(context.Background(), events.EventBridgeEvent{DetailType: "Scheduled Event"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func TestSweepReleasesStuckHolds(t *testing.T) {
 	}
 
 	// A second sweep finds nothing more.
-	res, err = api.NewReleaseStuck(releaser)(ctx, events.EventBridgeEvent{})
+	res, err = api.NewReleaseStuck(releaser, nil)(ctx, events.EventBridgeEvent{})
 	if err != nil || res.ReleasedTotal != 0 || res.Holds != 2 {
 		t.Errorf("second sweep: %+v %v, want 2 holds and nothing released", res, err)
 	}

@@ -31,48 +31,74 @@ func NewZoomWebhook(v zoom.Verifier, releaser *pool.Releaser, log *slog.Logger) 
 	rt.handlePublic(http.MethodPost, "/schedule/webhook/zoom", func(w http.ResponseWriter, r *http.Request) error {
 		ctx, cancel := context.WithTimeout(r.Context(), WebhookTimeout)
 		defer cancel()
-		err := handleWebhook(ctx, w, r, v, releaser)
+		outcome, err := handleWebhook(ctx, w, r, v, releaser)
 		if err != nil && ctx.Err() != nil && pool.ErrorKind(err) == pool.KindInternal {
 			// Out of time (a busy table): Zoom sends the notification again.
-			return &pool.Error{Kind: pool.KindUnavailable, Code: "webhook_timeout", RetryAfter: time.Second, Err: err,
+			err = &pool.Error{Kind: pool.KindUnavailable, Code: "webhook_timeout", RetryAfter: time.Second, Err: err,
 				Message: "the notification could not be handled in time; nothing was changed that a repeat would not, send it again"}
 		}
+		if err != nil {
+			outcome = webhookErrorOutcome(err)
+		}
+		if outcome == "not_configured" {
+			// Every notification is refused until someone acts: say so each time.
+			rt.log.Error("Zoom webhook refused: no secret token is configured, so every notification is refused", "err", err)
+		}
+		rt.metrics.Webhook(outcome)
 		return err
 	})
 	return rt
 }
 
-// handleWebhook verifies, decodes and acts on one notification within ctx.
-func handleWebhook(ctx context.Context, w http.ResponseWriter, r *http.Request, v zoom.Verifier, releaser *pool.Releaser) error {
+// handleWebhook verifies, decodes and acts on one notification within ctx,
+// and names its outcome for the metrics.
+func handleWebhook(ctx context.Context, w http.ResponseWriter, r *http.Request, v zoom.Verifier, releaser *pool.Releaser) (outcome string, err error) {
 	body, err := readBody(w, r)
 	if err != nil {
-		return err
+		return "", err
+	}
+	// The secret token is read for each request (from a cache), so that a
+	// rotated token takes effect without a restart.
+	if v, err = v.Resolve(ctx); err != nil {
+		return "", err
 	}
 	if err := v.Verify(r.Header, body); err != nil {
-		return err
+		return "", err
 	}
 	ev, err := zoom.DecodeEvent(body)
 	if err != nil {
-		return err
+		return "", err
 	}
 	switch ev.Name {
 	case zoom.EventURLValidation:
 		writeJSON(w, http.StatusOK, urlValidationJSON{PlainToken: ev.PlainToken, EncryptedToken: v.EncryptToken(ev.PlainToken)})
-		return nil
+		return "url_validation", nil
 	case zoom.EventMeetingEnded:
 		ref, released, err := releaser.MeetingEnded(ctx, ev.MeetingID, ev.HostID, ev.EndTime)
-		return writeMeetingAnswer(w, ev, ref, released, err,
+		return meetingOutcome("released", "already_released", released, err), writeMeetingAnswer(w, ev, ref, released, err,
 			fmt.Sprintf("Account %s released", accountName(ref)),
 			fmt.Sprintf("meeting %s holds no account any more (already released); nothing changed", ev.MeetingID))
 	case zoom.EventMeetingStarted:
 		ref, live, err := releaser.MeetingStarted(ctx, ev.MeetingID)
-		return writeMeetingAnswer(w, ev, ref, live, err,
+		return meetingOutcome("meeting_started", "meeting_started", live, err), writeMeetingAnswer(w, ev, ref, live, err,
 			fmt.Sprintf("lesson %s is live on account %s", ref.LessonID, accountName(ref)),
 			fmt.Sprintf("meeting %s holds no account any more; start lesson %s again to get one", ev.MeetingID, ref.LessonID))
 	}
 	writeJSON(w, http.StatusOK, webhookJSON{Status: "ignored", Event: ev.Name,
 		Message: fmt.Sprintf("event %s needs nothing from Zoom Pool", ev.Name)})
-	return nil
+	return "ignored", nil
+}
+
+// meetingOutcome names the outcome of a meeting event: done or notDone, or
+// unknown_meeting for a meeting the pool did not create.
+func meetingOutcome(done, notDone string, ok bool, err error) string {
+	switch {
+	case pool.ErrorKind(err) == pool.KindNotFound:
+		return "unknown_meeting"
+	case ok:
+		return done
+	}
+	return notDone
 }
 
 // writeMeetingAnswer answers a meeting event that the pool acted on (done), or

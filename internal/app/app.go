@@ -6,9 +6,13 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -18,8 +22,10 @@ import (
 	"zoompool"
 	"zoompool/internal/api"
 	"zoompool/internal/auth"
+	"zoompool/internal/console"
 	"zoompool/internal/dynamo"
 	"zoompool/internal/forecast"
+	"zoompool/internal/metrics"
 	"zoompool/internal/pool"
 	"zoompool/internal/sam"
 	"zoompool/internal/schedule"
@@ -69,6 +75,9 @@ type Config struct {
 	// (UPPER_WEEK_ANCHOR, YYYY-MM-DD). Zero: the Monday of the week holding 1
 	// September of the academic year under way (schedule.DefaultAnchor).
 	UpperWeekAnchor pool.Date
+	// MetricsNamespace is the CloudWatch namespace of the functions' metrics
+	// (METRICS_NAMESPACE, default metrics.DefaultNamespace).
+	MetricsNamespace string
 	// Identity names the token claims holding a caller's roles (ROLES_CLAIM,
 	// default cognito:groups) and teacher id (TEACHER_ID_CLAIM, default sub).
 	Identity api.Identity
@@ -132,6 +141,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		WebhookSecret:          getenv("ZOOM_WEBHOOK_SECRET_TOKEN"),
 		WebhookSecretParameter: getenv("ZOOM_WEBHOOK_SECRET_PARAMETER"),
 
+		MetricsNamespace: or(getenv("METRICS_NAMESPACE"), metrics.DefaultNamespace),
 		Identity: api.Identity{
 			RolesClaim:     or(getenv("ROLES_CLAIM"), api.DefaultIdentity.RolesClaim),
 			TeacherIDClaim: or(getenv("TEACHER_ID_CLAIM"), api.DefaultIdentity.TeacherIDClaim),
@@ -142,6 +152,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	var problems []string
 	if c.TableName == "" {
 		problems = append(problems, "TABLE_NAME is not set: name the DynamoDB table")
+	}
+	if !validNamespace(c.MetricsNamespace) {
+		problems = append(problems, fmt.Sprintf("METRICS_NAMESPACE %q is not 1 to 255 letters, digits or . - _ / # : (not starting with ':')", c.MetricsNamespace))
 	}
 	if !pool.ValidID(c.PoolID) {
 		problems = append(problems, fmt.Sprintf("POOL_ID %q is not 1 to 64 letters, digits, '-' or '_'", c.PoolID))
@@ -238,6 +251,13 @@ func ParseUpperWeekAnchor(s string) (pool.Date, error) {
 	return d, nil
 }
 
+// validNamespace reports whether s can name a CloudWatch namespace.
+func validNamespace(s string) bool {
+	return len(s) > 0 && len(s) <= 255 && s[0] != ':' && namespacePattern.MatchString(s)
+}
+
+var namespacePattern = regexp.MustCompile(`^[A-Za-z0-9.\-_/#:]+$`)
+
 func or(s, def string) string {
 	if s == "" {
 		return def
@@ -255,8 +275,17 @@ type App struct {
 	// Planner computes capacity forecasts, warnings and the daily look-ahead.
 	Planner *forecast.Planner
 	Log     *slog.Logger
+	// Metrics records the handlers' CloudWatch metrics as EMF lines in Log.
+	Metrics *metrics.Recorder
+	// WebhookSecrets, when set, yields the Zoom webhook's secret token for
+	// each request instead of Config.WebhookSecret: FromEnv sets it to the
+	// SSM parameter ZOOM_WEBHOOK_SECRET_PARAMETER names.
+	WebhookSecrets zoom.SecretSource
 	// Now is the clock of the app's handlers; time.Now when nil.
 	Now func() time.Time
+	// ConsoleConfig is how the console signs in (none when zero); the
+	// deployed console function reads it from its own environment.
+	ConsoleConfig console.Config
 }
 
 func (a *App) now() time.Time {
@@ -283,10 +312,14 @@ func New(ctx context.Context, cfg Config, client *dynamodb.Client, z pool.Zoom, 
 	}
 	store := dynamo.New(client, cfg.TableName, cfg.PoolID)
 	store.Log = log
-	a := &App{Config: cfg, Store: store, Zoom: z, Log: log}
-	a.Service = &pool.Service{Store: store, Zoom: z, Lease: cfg.StartLease, Early: cfg.StartEarly, Grace: cfg.ReleaseGrace,
-		ZoomBudget: cfg.ZoomBudget, Log: log, Now: a.now}
-	a.Releaser = &pool.Releaser{Store: store, Zoom: z, Grace: cfg.ReleaseGrace, Log: log, Now: a.now}
+	a := &App{Config: cfg, Store: store, Zoom: z, Log: log, Metrics: metrics.New(log, cfg.MetricsNamespace, cfg.PoolID)}
+	// The start flow and the releases go through decorators that record
+	// metrics; the domain itself knows nothing of them.
+	observed := observedStore{Store: store, metrics: a.Metrics}
+	oz := observedZoom{Zoom: z, metrics: a.Metrics}
+	a.Service = &pool.Service{Store: observed, Zoom: oz, Lease: cfg.StartLease,
+		Early: cfg.StartEarly, Grace: cfg.ReleaseGrace, ZoomBudget: cfg.ZoomBudget, Log: log, Now: a.now}
+	a.Releaser = &pool.Releaser{Store: observed, Zoom: oz, Grace: cfg.ReleaseGrace, Log: log, Now: a.now}
 	// Starting a calendar occurrence creates its lesson first, on the start's clock.
 	occurrences := &schedule.Materializer{Store: store, Anchor: cfg.UpperWeekAnchor, Early: cfg.StartEarly,
 		Now: func() time.Time { return a.Service.Now() }}
@@ -298,16 +331,16 @@ func New(ctx context.Context, cfg Config, client *dynamodb.Client, z pool.Zoom, 
 // FromEnv builds the app of a deployed function from its environment. It logs
 // JSON lines to standard output, which Lambda sends to CloudWatch.
 func FromEnv(ctx context.Context, getenv func(string) string) (*App, error) {
+	return fromEnv(ctx, getenv, os.Stdout)
+}
+
+// fromEnv is FromEnv logging to w.
+func fromEnv(ctx context.Context, getenv func(string) string, w io.Writer) (*App, error) {
 	cfg, err := ConfigFromEnv(getenv)
 	if err != nil {
 		return nil, err
 	}
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	if cfg.WebhookSecret == "" && cfg.WebhookSecretParameter != "" {
-		if cfg.WebhookSecret, err = readSecretParameter(ctx, cfg.WebhookSecretParameter, log); err != nil {
-			return nil, err
-		}
-	}
+	log := NewLogger(w)
 	if cfg.FeedKey == "" && cfg.FeedKeyParameter != "" {
 		if cfg.FeedKey, err = readSecretParameter(ctx, cfg.FeedKeyParameter, log); err != nil {
 			return nil, err
@@ -317,7 +350,16 @@ func FromEnv(ctx context.Context, getenv func(string) string) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(ctx, cfg, nil, z, log)
+	a, err := New(ctx, cfg, nil, z, log)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.WebhookSecret == "" && cfg.WebhookSecretParameter != "" {
+		if a.WebhookSecrets, err = newParameterSecret(ctx, cfg.WebhookSecretParameter, a.now); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
 }
 
 // signedIn makes rt read callers' roles and teacher ids from the configured claims.
@@ -328,7 +370,13 @@ func (a *App) signedIn(rt *api.Router) *api.Router {
 
 // StartLesson is the start-lesson function's handler.
 func (a *App) StartLesson() *api.Router {
-	return a.signedIn(api.NewStartLesson(a.Service, a.Store, a.Log))
+	return a.measured(a.signedIn(api.NewStartLesson(a.Service, a.Store, a.Log)))
+}
+
+// measured makes rt record its metrics with a.Metrics.
+func (a *App) measured(rt *api.Router) *api.Router {
+	rt.SetMetrics(a.Metrics)
+	return rt
 }
 
 // Accounts is the accounts function's handler.
@@ -349,26 +397,42 @@ func (a *App) Calendar() *api.Router {
 	return a.signedIn(api.NewCalendar(c))
 }
 
-// ZoomWebhook is the zoom-webhook function's handler.
+// ZoomWebhook is the zoom-webhook function's handler. Its secret token is
+// WebhookSecrets' when set (read again when its cache runs out, so that a
+// rotated token takes effect without a cold start), else the configured one.
 func (a *App) ZoomWebhook() *api.Router {
-	if a.Config.WebhookSecret == "" && !a.Config.InsecureWebhooks {
-		a.Log.Error("no Zoom webhook secret token is configured: every webhook is refused; " +
-			"set ZOOM_WEBHOOK_SECRET_PARAMETER (or ZOOM_WEBHOOK_SECRET_TOKEN)")
+	v := zoom.Verifier{Secret: a.Config.WebhookSecret, SecretSource: a.WebhookSecrets, Insecure: a.Config.InsecureWebhooks, Now: a.now}
+	if v.Secret == "" && v.SecretSource == nil {
+		v.Missing = errors.New("neither ZOOM_WEBHOOK_SECRET_PARAMETER nor ZOOM_WEBHOOK_SECRET_TOKEN is set")
 	}
-	v := zoom.Verifier{Secret: a.Config.WebhookSecret, Insecure: a.Config.InsecureWebhooks, Now: a.now}
-	return api.NewZoomWebhook(v, a.Releaser, a.Log)
+	return a.measured(api.NewZoomWebhook(v, a.Releaser, a.Log))
 }
 
 // ReleaseStuck is the release-stuck function's handler.
 func (a *App) ReleaseStuck() func(context.Context, events.EventBridgeEvent) (api.SweepResult, error) {
-	return api.NewReleaseStuck(a.Releaser)
+	return api.NewReleaseStuck(a.Releaser, a.Metrics)
 }
 
 // Scheduled is the release-stuck function's handler for all its scheduled
 // events: the daily look-ahead event computes the capacity look-ahead, every
 // other event runs a sweep.
 func (a *App) Scheduled() func(context.Context, events.EventBridgeEvent) (any, error) {
-	return api.NewScheduled(a.ReleaseStuck(), api.NewLookAhead(a.Planner))
+	return api.NewScheduled(a.ReleaseStuck(), api.NewLookAhead(a.Planner, a.Metrics))
+}
+
+// Console is the console function's handler: the page and its assets, which
+// anyone may load (they hold no data; the page's API calls carry the user's
+// token).
+func (a *App) Console() *api.Router {
+	h, err := console.New(a.ConsoleConfig)
+	if err != nil {
+		a.Log.Error("the console cannot sign in", "err", err)
+		h, _ = console.New(console.Config{})
+	}
+	rt := api.NewRouter(a.Log)
+	rt.Handle(http.MethodGet, console.PagePath, h)
+	rt.Handle(http.MethodGet, console.AssetPath, h)
+	return rt
 }
 
 // HTTPFunctions returns the handler of every HTTP function by its logical id
@@ -379,5 +443,6 @@ func (a *App) HTTPFunctions() map[string]*api.Router {
 		"ZoomWebhookFunction": a.ZoomWebhook(),
 		"AccountsFunction":    a.Accounts(),
 		"CalendarFunction":    a.Calendar(),
+		"ConsoleFunction":     a.Console(),
 	}
 }

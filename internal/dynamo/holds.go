@@ -205,7 +205,7 @@ func (s *Store) Commit(ctx context.Context, c pool.Claim, m pool.Meeting) error 
 	lookup, err := s.put(meetingRecord{
 		PK: meetingPK(m.ID), SK: meetingSK, Type: typeMeeting,
 		MeetingID: m.ID, LessonID: c.Lesson.ID, AccountID: c.Account.ID, AccountName: c.Account.Name,
-		Token: c.Token, CreatedAt: formatTime(c.At), HostID: m.HostID,
+		Token: c.Token, CreatedAt: formatTime(c.At), HostID: m.HostID, ExpiresAt: lookupExpiry(c.Lesson.End, c.At),
 	}, nil)
 	if err != nil {
 		return err

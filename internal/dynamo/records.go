@@ -254,6 +254,26 @@ type meetingRecord struct {
 	HostID string `dynamodbav:"host_id,omitempty"`
 	// Released is set in the transaction that releases the meeting's hold.
 	Released bool `dynamodbav:"released,omitempty"`
+	// ExpiresAt is when DynamoDB may delete the lookup (the table's TTL
+	// attribute, seconds since 1970): MeetingLookupRetention after its lesson.
+	ExpiresAt int64 `dynamodbav:"expires_at,omitempty"`
+}
+
+// MeetingLookupRetention is how long after its lesson's end (or its creation,
+// if later) a meeting lookup is kept. Zoom's notifications about a meeting
+// come within hours of its end; the lookup is what lets a late one find its
+// lesson. DynamoDB's TTL deletes it some time after, and nothing relies on
+// when: an expired lookup only makes a notification about that meeting
+// answer "ignored".
+const MeetingLookupRetention = 30 * 24 * time.Hour
+
+// lookupExpiry is the TTL of the lookup of a meeting created at for a lesson
+// ending at end.
+func lookupExpiry(end, at time.Time) int64 {
+	if at.After(end) {
+		end = at
+	}
+	return end.Add(MeetingLookupRetention).Unix()
 }
 
 // cleanupRecord is a pool.Cleanup.
@@ -269,12 +289,19 @@ type cleanupRecord struct {
 	At        string `dynamodbav:"at"`
 	Attempts  int    `dynamodbav:"attempts,omitempty"`
 	LastError string `dynamodbav:"last_error,omitempty"`
+	// ExpiresAt lets DynamoDB delete a cleanup that no sweep ever forgot
+	// (the table's TTL attribute): long after the sweep gives it up.
+	ExpiresAt int64 `dynamodbav:"expires_at,omitempty"`
 }
+
+// cleanupRetention is how long a cleanup is kept at most, whatever happens
+// to the sweeps: four times as long as they try it.
+const cleanupRetention = 4 * pool.CleanupGiveUp
 
 func newCleanupRecord(poolID string, c pool.Cleanup) cleanupRecord {
 	return cleanupRecord{PK: cleanupPK(poolID), SK: c.Token, Type: typeCleanup, AccountID: c.AccountID, LessonID: c.LessonID,
 		MeetingID: c.MeetingID, Action: string(c.Action), Reason: string(c.Reason), At: formatTime(c.At),
-		Attempts: c.Attempts, LastError: c.LastError}
+		Attempts: c.Attempts, LastError: c.LastError, ExpiresAt: c.At.Add(cleanupRetention).Unix()}
 }
 
 func (r cleanupRecord) cleanup() (pool.Cleanup, error) {

@@ -31,11 +31,14 @@ func (s *Store) RecurringLesson(ctx context.Context, id string) (pool.RecurringL
 	return r.recurring()
 }
 
-// PutRecurringLesson writes r whole and returns it with its new Version.
+// PutRecurringLesson writes r whole, without its materialised dates outside
+// its validity, and returns it with its new Version.
 // Version 0 creates it unless the id is taken (recurring_lesson_exists);
 // otherwise the write is conditional on the stored Version still being
 // r.Version (pool.ErrRecurringChanged).
 func (s *Store) PutRecurringLesson(ctx context.Context, r pool.RecurringLesson) (pool.RecurringLesson, error) {
+	// The item does not grow with dates no calendar can reach.
+	r.PruneMaterialized()
 	prev := r.Version
 	r.Version++
 	p, err := s.put(newRecurringRecord(r), ptr(versioned(prev)))
