@@ -133,17 +133,27 @@ func (s *Store) Unhold(ctx context.Context, u pool.Unhold) error {
 }
 
 // Claim implements pool.Store: one transaction of the account (counted up,
-// if enabled, below capacity, needing no attention and not at a daily
-// limit), the new hold and the lesson (at the version read).
+// if enabled, below capacity, needing no attention, not at a daily limit,
+// and still lending the Zoom user c.Account names), the new hold and the
+// lesson (at the version read).
 func (s *Store) Claim(ctx context.Context, c pool.Claim) error {
 	at := formatTime(c.At)
+	// The meeting is created on the Zoom user and with the credentials the
+	// claim saw: an account given another one meanwhile is read again.
+	credentials := "#credentials_ref = :credentials_ref"
+	if c.Account.CredentialsRef == "" {
+		credentials = "(attribute_not_exists(#credentials_ref) OR #credentials_ref = :credentials_ref)"
+	}
 	account := written{
 		update: "SET #active = #active + :one, #last_claimed_at = :at",
 		condition: "#enabled = :true AND #active < #capacity" +
 			" AND (attribute_not_exists(#attention_since) OR #attention_since = :blank)" +
-			" AND (attribute_not_exists(#zoom_limited_until) OR #zoom_limited_until <= :at)",
-		names:  []string{"active", "last_claimed_at", "enabled", "capacity", "attention_since", "zoom_limited_until"},
-		values: map[string]types.AttributeValue{":one": num(1), ":at": str(at), ":true": boolean(true), ":blank": str("")},
+			" AND (attribute_not_exists(#zoom_limited_until) OR #zoom_limited_until <= :at)" +
+			" AND #zoom_user_id = :zoom_user_id AND " + credentials,
+		names: []string{"active", "last_claimed_at", "enabled", "capacity", "attention_since", "zoom_limited_until",
+			"zoom_user_id", "credentials_ref"},
+		values: map[string]types.AttributeValue{":one": num(1), ":at": str(at), ":true": boolean(true), ":blank": str(""),
+			":zoom_user_id": str(c.Account.ZoomUserID), ":credentials_ref": str(c.Account.CredentialsRef)},
 	}.on(&s.table, key(poolPK(s.pool), accountSK(c.Account.ID)))
 	hold, err := s.put(holdRecord{
 		PK: poolPK(s.pool), SK: holdSK(c.Account.ID, c.Lesson.ID), Type: typeHold,

@@ -22,7 +22,8 @@ type Store interface {
 	// consistently; ok is false when there is none.
 	Hold(ctx context.Context, accountID, lessonID string) (h Hold, ok bool, err error)
 	// Claim atomically takes a slot of c.Account for c.Lesson: it increments the
-	// account's Active (if still enabled and below capacity), adds a claiming
+	// account's Active (if still enabled, below capacity, usable at c.At and
+	// lending the same Zoom user with the same credentials), adds a claiming
 	// hold, and marks the lesson starting (if its version is still c.Lesson.Version).
 	// It returns ErrAccountBusy or ErrLessonChanged when the matching condition fails.
 	Claim(ctx context.Context, c Claim) error
