@@ -50,13 +50,17 @@ type Engine struct {
 	// Embedded is the in-process engine, or nil for an external endpoint.
 	Embedded *miniserver.Server
 
-	server   *http.Server
-	requests *counter
+	server    *http.Server
+	requests  *counter
+	transport *http.Transport
 }
 
 // Start starts the embedded engine, or connects to opts.Endpoint.
 func Start(opts Options) (*Engine, error) {
-	e := &Engine{Endpoint: opts.Endpoint, requests: newCounter(http.DefaultTransport)}
+	// Connections of its own: a connection kept alive to an engine that was
+	// closed must never serve a later engine on the same port.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	e := &Engine{Endpoint: opts.Endpoint, requests: newCounter(transport), transport: transport}
 	if e.Endpoint != "" {
 		return e, nil
 	}
@@ -77,6 +81,7 @@ func Start(opts Options) (*Engine, error) {
 
 // Close stops the embedded engine (its data is lost).
 func (e *Engine) Close() error {
+	e.transport.CloseIdleConnections()
 	if e.server == nil {
 		return nil
 	}
