@@ -379,3 +379,24 @@ func TestTransactionConflictsAreRetried(t *testing.T) {
 	}
 	pooltest.CheckInvariants(t, h.env.Store, ids...)
 }
+
+// A start makes three round trips to DynamoDB (the lesson and the pool read
+// at once, the claim, the commit) and a restart one (the reads). With
+// latency on every request, requests sent together visibly overlap.
+func TestStartRoundTrips(t *testing.T) {
+	h := newHarness(t, 1)
+	ids := h.env.AddLessons(t, 1)
+	h.env.Engine.SetLatency(100 * time.Millisecond)
+	for _, tc := range []struct {
+		name string
+		want int
+	}{{"start", 3}, {"restart", 1}} {
+		h.env.Engine.Trace(true)
+		r, _ := h.start(t, ids[0])
+		calls := h.env.Engine.Calls()
+		h.env.Engine.Trace(false)
+		if got := len(roundTrips(calls)); r.status != http.StatusOK || got != tc.want {
+			t.Errorf("%s: %d in %d round trips (%v), want 200 in %d", tc.name, r.status, got, calls, tc.want)
+		}
+	}
+}
