@@ -218,7 +218,7 @@ var (
 // waits a random moment and looks again, up to maxLooks times; the first
 // pause is at most lookPause, and each one after it at most twice the last.
 const (
-	maxLooks  = 3
+	maxLooks  = 4
 	lookPause = 40 * time.Millisecond
 )
 
@@ -226,13 +226,13 @@ const (
 // claiming right now.
 const recentClaim = time.Second
 
-// contended reports whether the pool is down to as few free slots as it
-// has holds claimed in the last recentClaim: starts are racing for the last
-// slots. Then a start waits a random moment and reads the pool again before
-// it claims, so that racing starts take turns instead of all sending a
-// transaction only one of them can win; those that look after the slots are
-// gone answer pool_exhausted without one. A start that follows released
-// holds, or a quiet pool, never waits.
+// contended reports whether the pool is down to at most twice as many free
+// slots as it has holds claimed in the last recentClaim: starts are racing
+// for its last slots. Then a start waits a random moment and reads the pool
+// again before it claims, so that racing starts take turns instead of all
+// sending a transaction only one of them can win; those that look after the
+// slots are gone answer pool_exhausted without one. A start that follows
+// released holds, or a quiet pool, never waits.
 func contended(accounts []Account, now time.Time) bool {
 	free, recent := 0, 0
 	for _, a := range accounts {
@@ -245,7 +245,7 @@ func contended(accounts []Account, now time.Time) bool {
 			}
 		}
 	}
-	return free <= recent
+	return free <= 2*recent
 }
 
 // startRetries bounds how often one Start goes round after losing a race.
