@@ -34,11 +34,20 @@ type harness struct {
 
 func newHarness(t testing.TB, capacities ...int) *harness {
 	t.Helper()
+	return newHarnessWith(t, nil, capacities...)
+}
+
+// newHarnessWith is newHarness with its configuration changed by configure.
+func newHarnessWith(t testing.TB, configure func(*app.Config), capacities ...int) *harness {
+	t.Helper()
 	env := pooltest.New(t)
 	env.AddAccounts(t, capacities...)
 	fake := &zoom.Fake{}
 	cfg := app.Config{TableName: env.Table, PoolID: "default", ZoomClient: "fake", StartLease: app.DefaultStartLease,
 		WebhookSecret: webhookSecret, UpperWeekAnchor: anchor}
+	if configure != nil {
+		configure(&cfg)
+	}
 	a, err := app.New(context.Background(), cfg, env.Client, fake, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

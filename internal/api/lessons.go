@@ -23,8 +23,8 @@ type LessonStore interface {
 type Calendar struct {
 	Lessons   LessonStore
 	Recurring RecurringStore
-	// Anchor is the configured upper-week anchor (UPPER_WEEK_ANCHOR); zero for
-	// schedule.DefaultAnchor.
+	// Anchor is the configured upper-week anchor (UPPER_WEEK_ANCHOR); zero
+	// places each date by its own academic year's schedule.DefaultAnchor.
 	Anchor pool.Date
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
@@ -119,7 +119,7 @@ func NewCalendar(c Calendar) *Router {
 		writeJSON(w, http.StatusOK, newLessonJSON(l))
 		return nil
 	})
-	c.recurringRoutes(rt, now)
+	c.recurringRoutes(rt)
 	c.calendarRoutes(rt, now)
 	return rt
 }

@@ -51,8 +51,9 @@ type Config struct {
 	// it: only the local runner does, when asked to.
 	InsecureWebhooks bool
 	// UpperWeekAnchor is the Monday that starts an upper week
-	// (UPPER_WEEK_ANCHOR, YYYY-MM-DD). Zero: the Monday of the week holding 1
-	// September of the academic year under way (schedule.DefaultAnchor).
+	// (UPPER_WEEK_ANCHOR, YYYY-MM-DD). Zero: each date is placed in its own
+	// academic year, which starts with an upper week in the week holding 1
+	// September (schedule.DefaultAnchor).
 	UpperWeekAnchor pool.Date
 }
 
@@ -203,7 +204,7 @@ func (a *App) Accounts() *api.Router { return api.NewAccounts(a.Store, a.Log) }
 
 // Calendar is the calendar function's handler.
 func (a *App) Calendar() *api.Router {
-	return api.NewCalendar(api.Calendar{Lessons: a.Store, Recurring: a.Store, Anchor: a.Config.UpperWeekAnchor, Log: a.Log})
+	return api.NewCalendar(api.Calendar{Lessons: a.Store, Recurring: a.Store, Anchor: a.Config.UpperWeekAnchor, Now: a.now, Log: a.Log})
 }
 
 // ZoomWebhook is the zoom-webhook function's handler.

@@ -12,7 +12,9 @@ import (
 // it and the recurring lessons that may meet in it.
 type Schedule struct {
 	From, To time.Time
-	// Anchor is the Monday of an upper week.
+	// Anchor is the configured Monday of an upper week (UPPER_WEEK_ANCHOR).
+	// When it is zero, each date is placed by its own academic year's
+	// DefaultAnchor.
 	Anchor pool.Date
 	// Zone is the zone the calendar is shown in: of FullCalendar's times, and
 	// of the day that decides a one-off lesson's week. UTC when nil.
@@ -116,7 +118,7 @@ func (s Schedule) Events() ([]Event, error) {
 			events = append(events, Event{ID: pool.OccurrenceID(r.ID, o.Date), Kind: KindOccurrence,
 				Title: r.Title, Start: o.Start, End: o.End, TeacherID: r.TeacherID, GroupID: r.GroupID,
 				Status: pool.StatusScheduled, RecurringID: r.ID, OccurrenceDate: o.Date,
-				WeekType: r.WeekType, Week: WeekOf(o.Date, s.Anchor)})
+				WeekType: r.WeekType, Week: o.Week})
 		}
 	}
 	slices.SortFunc(events, func(a, b Event) int {

@@ -24,7 +24,8 @@ type icsEvent struct {
 // ExpandICS parses an iCalendar feed with golang-ical and expands its
 // recurring events with rrule-go, an RFC 5545 implementation of its own, as a
 // subscribing client would. It keys the events by calendar event id: a
-// lesson's UID names it, an occurrence is its series' id and local date.
+// lesson's UID names it, an occurrence is its series' id (the UID up to a
+// dot, which starts a later run's date) and local date.
 func expandICS(t testing.TB, feed []byte) map[string]icsEvent {
 	t.Helper()
 	cal, err := ics.ParseCalendar(bytes.NewReader(feed))
@@ -62,7 +63,8 @@ func expandICS(t testing.TB, feed []byte) map[string]icsEvent {
 			t.Fatalf("event %s: %v\n%s", uid, err, strings.Join(lines, "\n"))
 		}
 		for _, s := range set.All() {
-			id := pool.OccurrenceID(strings.TrimPrefix(uid, "recurring-"), pool.DateOf(s))
+			recurringID, _, _ := strings.Cut(strings.TrimPrefix(uid, "recurring-"), ".")
+			id := pool.OccurrenceID(recurringID, pool.DateOf(s))
 			add(id, icsEvent{summary, s, s.Add(end.Sub(start))})
 		}
 	}
@@ -85,8 +87,62 @@ func TestICSRoundTripsTheEvents(t *testing.T) {
 			materialised(berlin, "2026-11-23", pool.StatusEnded)},
 		Recurring: []pool.RecurringLesson{berlin, newYork, moscow, outside},
 	}
+	feed := checkICSAgrees(t, s, instant("2026-11-30T09:00:00Z"))
+	if got := strings.Count(feed, "BEGIN:VEVENT"); got != 6 {
+		t.Errorf("the feed has %d VEVENTs, want one for each series that meets in the range and one for each lesson", got)
+	}
+}
+
+// Without a configured anchor, parity restarts with the academic year: a
+// feed made in September 2030 shows the upper weeks of September 2031 as the
+// calendar shows them read then, one RRULE for each run of equally spaced
+// weeks.
+func TestICSAcrossAcademicYears(t *testing.T) {
+	upper := series(weeks(pool.UpperWeeks), valid("2030-09-01", ""), cancelled("2031-09-15"), func(r *pool.RecurringLesson) { r.ID = "up" })
+	lower := series(weeks(pool.LowerWeeks), valid("2030-09-01", ""), at(3, "14:00"), zone("America/New_York"), func(r *pool.RecurringLesson) { r.ID = "low" })
+	every := series(valid("2030-09-01", ""), at(5, "08:00"), func(r *pool.RecurringLesson) { r.ID = "all" })
+	recurring := []pool.RecurringLesson{upper, lower, every}
+	s := schedule.Schedule{From: instant("2030-09-01T00:00:00Z"), To: instant("2031-10-15T00:00:00Z"), Recurring: recurring}
+	feed := checkICSAgrees(t, s, instant("2030-09-15T09:00:00Z"))
+	for uid, want := range map[string]int{"recurring-up": 2, "recurring-low": 2, "recurring-all": 1} {
+		if got := strings.Count(feed, "UID:"+uid); got != want {
+			t.Errorf("%s has %d VEVENTs, want %d", uid, got, want)
+		}
+	}
+	for _, line := range []string{"UID:recurring-up.2031-09-01@zoom-pool\r\n", "UID:recurring-low.2031-09-10@zoom-pool\r\n"} {
+		if !strings.Contains(feed, line) {
+			t.Errorf("the feed lacks %q", line)
+		}
+	}
+
+	// The same weeks, read a year later.
+	later := schedule.Schedule{From: instant("2031-08-20T00:00:00Z"), To: instant("2031-10-15T00:00:00Z"), Recurring: recurring}
+	events, err := later.Events()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := expandICS(t, []byte(feed))
+	var ups []string
+	for _, e := range events {
+		if g, ok := got[e.ID]; !ok || !g.Start.Equal(e.Start) {
+			t.Errorf("%s starts %s in the calendar of 2031 but %v in the feed of 2030", e.ID, e.Start, g.Start)
+		}
+		if e.RecurringID == "up" {
+			ups = append(ups, e.OccurrenceDate.String())
+		}
+	}
+	if want := []string{"2031-08-25", "2031-09-01", "2031-09-29", "2031-10-13"}; !slices.Equal(ups, want) {
+		t.Errorf("upper-week lessons %v, want %v", ups, want)
+	}
+}
+
+// checkICSAgrees writes s as a feed at now and checks that a client
+// expanding it gets exactly the events of the JSON calendar; it returns the
+// feed.
+func checkICSAgrees(t *testing.T, s schedule.Schedule, now time.Time) string {
+	t.Helper()
 	var feed bytes.Buffer
-	if err := s.WriteICS(&feed, "Zoom Pool", instant("2026-11-30T09:00:00Z")); err != nil {
+	if err := s.WriteICS(&feed, "Zoom Pool", now); err != nil {
 		t.Fatal(err)
 	}
 
@@ -117,6 +173,7 @@ func TestICSRoundTripsTheEvents(t *testing.T) {
 			t.Errorf("%s is in the feed but not in the calendar", id)
 		}
 	}
+	return feed.String()
 }
 
 func TestICSDescribesSeriesAndZones(t *testing.T) {

@@ -13,42 +13,6 @@ import (
 	"zoompool/internal/pool"
 )
 
-// DefaultAnchor is the upper-week anchor when none is configured: the Monday
-// of the week that holds 1 September of the academic year under way at now
-// (UTC), which starts on 1 September.
-func DefaultAnchor(now time.Time) pool.Date {
-	now = now.UTC()
-	year := now.Year()
-	if now.Month() < time.September {
-		year--
-	}
-	return pool.Date{Year: year, Month: time.September, Day: 1}.Monday()
-}
-
-// Anchor is configured, or DefaultAnchor(now) when configured is zero.
-func Anchor(configured pool.Date, now time.Time) pool.Date {
-	if configured.IsZero() {
-		return DefaultAnchor(now)
-	}
-	return configured
-}
-
-// WeekOf says whether d lies in an upper or a lower week. The week that holds
-// anchor is upper, the next lower, and so on in both directions, across year
-// ends: parity is counted in weeks, not from the calendar year's week numbers.
-func WeekOf(d, anchor pool.Date) pool.WeekType {
-	weeks := d.Monday().DaysSince(anchor.Monday()) / 7 // exact: both are Mondays
-	if weeks%2 == 0 {
-		return pool.UpperWeeks
-	}
-	return pool.LowerWeeks
-}
-
-// Meets reports whether a lesson of week type wt meets in d's week.
-func Meets(wt pool.WeekType, d, anchor pool.Date) bool {
-	return wt == pool.EveryWeek || WeekOf(d, anchor) == wt
-}
-
 // LocalTime is the instant at which the wall clocks of loc show t on day d.
 //
 // Where a change of offset makes that wall-clock time happen twice (clocks go
