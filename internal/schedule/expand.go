@@ -46,6 +46,7 @@ func eachSlot(r pool.RecurringLesson, loc *time.Location, from, to time.Time, an
 	}
 	first += floorMod(r.Weekday-isoWeekdayOfDay(first), 7)
 	duration := time.Duration(r.DurationMinutes) * time.Minute
+	clock := localClock{loc: loc}
 	// Every week is looked at, not every other one for upper and lower weeks:
 	// without a configured anchor, parity starts anew with each academic year,
 	// and a year of 53 weeks puts two upper weeks side by side.
@@ -55,7 +56,7 @@ func eachSlot(r pool.RecurringLesson, loc *time.Location, from, to time.Time, an
 		if r.WeekType != pool.EveryWeek && week != r.WeekType {
 			continue
 		}
-		start := LocalTime(d, r.StartTime, loc)
+		start := clock.at(n, d, r.StartTime)
 		end := start.Add(duration)
 		if !end.After(from) || !start.Before(to) {
 			continue

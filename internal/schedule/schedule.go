@@ -8,6 +8,7 @@
 package schedule
 
 import (
+	"math"
 	"time"
 
 	"zoompool/internal/pool"
@@ -35,6 +36,37 @@ func LocalTime(d pool.Date, t pool.TimeOfDay, loc *time.Location) time.Time {
 		return second.In(loc)
 	}
 	return first.In(loc) // in the gap
+}
+
+// localClock is LocalTime for one zone, asked about days in order, as a
+// series' weeks are: it keeps the period of constant offset that held its
+// last answer, and within it, away from both ends, answers without reading
+// the zone again.
+type localClock struct {
+	loc *time.Location
+	// The offset (seconds) holds from from to until (Unix seconds).
+	from, until, offset int64
+}
+
+func (c *localClock) at(n int, d pool.Date, t pool.TimeOfDay) time.Time {
+	// LocalTime reads the offset up to 38 hours from its answer (a day, and
+	// offsets of up to 14 hours); two days is margin enough.
+	const margin = 2 * 24 * 60 * 60
+	u := int64(n)*24*60*60 + int64(t)*60 - c.offset
+	if u-margin >= c.from && u+margin < c.until {
+		return time.Unix(u, 0).In(c.loc)
+	}
+	at := LocalTime(d, t, c.loc)
+	start, end := at.ZoneBounds()
+	_, offset := at.Zone()
+	c.from, c.until, c.offset = math.MinInt64, math.MaxInt64, int64(offset)
+	if !start.IsZero() {
+		c.from = start.Unix()
+	}
+	if !end.IsZero() {
+		c.until = end.Unix()
+	}
+	return at
 }
 
 func offset(t time.Time, loc *time.Location) time.Duration {
