@@ -28,6 +28,10 @@ const (
 // or materialised date. Each lesson is a VEVENT of its own, in UTC. An RFC
 // 5545 client expanding the feed gets the events Events returns; occurrences
 // are the same in both because LocalTime follows RFC 5545's rules.
+//
+// Every value is cleaned of control characters (cleanCalendar), so no title
+// can end a line, and lines longer than 75 octets are folded between UTF-8
+// sequences, never inside one.
 func (s Schedule) WriteICS(w io.Writer, name string, now time.Time) error {
 	cal := ics.NewCalendarFor("Zoom Pool")
 	cal.SetProductId("-//Zoom Pool//Calendar//EN")
@@ -78,6 +82,7 @@ func (s Schedule) WriteICS(w io.Writer, name string, now time.Time) error {
 	for _, e := range events {
 		cal.AddVEvent(e)
 	}
+	cleanCalendar(cal)
 	return cal.SerializeTo(w, ics.WithNewLineWindows)
 }
 
