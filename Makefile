@@ -9,7 +9,7 @@ LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.no
 
 FUNCTIONS = StartLessonFunction ZoomWebhookFunction ReleaseStuckFunction CalendarFunction AccountsFunction
 
-.PHONY: run sweep test check build bench fuzz clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: run sweep test check conformance build bench fuzz clean $(addprefix build-,$(FUNCTIONS))
 
 ## run: start the API on 127.0.0.1:3000 with the embedded DynamoDB engine and the fake Zoom (ARGS passes flags)
 run:
@@ -25,6 +25,10 @@ sweep:
 test: check
 	$(GO) test -race -count=1 ./...
 	$(MAKE) --no-print-directory build
+
+## conformance: every test again, on a second DynamoDB engine: moto's, one request at a time (pip install 'moto[server]')
+conformance:
+	GO=$(GO) scripts/conformance
 
 check:
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
