@@ -9,7 +9,7 @@ LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.no
 
 FUNCTIONS = StartLessonFunction ZoomWebhookFunction ReleaseStuckFunction CalendarFunction AccountsFunction
 
-.PHONY: run sweep test check conformance build bench fuzz clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: run sweep token zoom-double test check conformance lint-template build bench fuzz clean $(addprefix build-,$(FUNCTIONS))
 
 ## run: start the API on 127.0.0.1:3000 with the embedded DynamoDB engine and the fake Zoom (ARGS passes flags)
 run:
@@ -20,6 +20,16 @@ run:
 sweep:
 	$(GO) build -o bin/local ./cmd/local
 	./bin/local sweep $(ARGS)
+
+## token: print a token the running `make run` accepts (ARGS="-role admin|teacher|none -sub NAME")
+token:
+	@$(GO) build -o bin/local ./cmd/local
+	@./bin/local token $(ARGS)
+
+## zoom-double: a double of Zoom's API on 127.0.0.1:3002, to try `make run ARGS="-zoom live"` without Zoom (ARGS passes flags)
+zoom-double:
+	$(GO) build -o bin/local ./cmd/local
+	./bin/local zoom-double $(ARGS)
 
 ## test: formatting, vet, every test with the race detector, and the Lambda builds
 test: check
@@ -33,6 +43,11 @@ conformance:
 check:
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+
+## lint-template: cfn-lint, and the SAM transform with a check of every route's authorizer (needs Python with cfn-lint and aws-sam-translator)
+lint-template:
+	cfn-lint template.yaml
+	scripts/transform-template --check
 
 ## build: build every function as `sam build` would, into $(BUILD_DIR)
 build:

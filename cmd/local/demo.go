@@ -10,11 +10,11 @@ import (
 	"strings"
 	"time"
 
-	"zoompool/internal/api"
 	"zoompool/internal/app"
 	"zoompool/internal/dynamo"
 	"zoompool/internal/localstack"
 	"zoompool/internal/pool"
+	"zoompool/internal/sam"
 )
 
 // demoSeries is the demo's recurring lesson: every week on today's weekday,
@@ -82,11 +82,19 @@ type banner struct {
 	engine *localstack.Engine
 	table  string
 	seeded bool
-	routes []api.Route
+	routes []sam.Route
 	opts   options
+	// issuer is whose tokens the runner accepts; tokens are the development
+	// issuer's tokens for the demo users (none with JWT_ISSUER).
+	issuer string
+	tokens []demoToken
+	// origins may call the API from a browser.
+	origins []string
 	// secretFromEnv: the webhook secret is ZOOM_WEBHOOK_SECRET_TOKEN's, not the local default.
 	secretFromEnv bool
 	now           time.Time
+	// zoom says which Zoom client is in use.
+	zoom string
 }
 
 func printBanner(w io.Writer, b banner) {
@@ -97,7 +105,7 @@ func printBanner(w io.Writer, b banner) {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "\nZoom Pool is running at %s\n", b.base)
 	fmt.Fprintf(&sb, "  storage: %s, table %s\n", engine, b.table)
-	fmt.Fprintf(&sb, "  zoom:    fake client (meetings look real, links lead nowhere)\n")
+	fmt.Fprintf(&sb, "  zoom:    %s\n", b.zoom)
 	switch {
 	case b.opts.insecureWebhooks:
 		fmt.Fprintf(&sb, "  webhook: accepts unsigned Zoom webhooks (-insecure-webhooks)\n")
@@ -117,33 +125,63 @@ func printBanner(w io.Writer, b banner) {
 	}
 	if b.opts.sweepEvery > 0 {
 		fmt.Fprintf(&sb, "  sweep:   releases stuck accounts every %s; `%s` runs one now\n", b.opts.sweepEvery, sweep)
+		fmt.Fprintf(&sb, "  look-ahead: logs the capacity forecast of the next 14 days now and daily (GET /api/schedule/capacity shows it)\n")
 	} else {
 		fmt.Fprintf(&sb, "  sweep:   off (-sweep-every 0); `%s` runs one now\n", sweep)
+	}
+	if b.tokens != nil {
+		fmt.Fprintf(&sb, "  sign-in: tokens of the development issuer %s (its key: %s);\n", b.issuer, b.opts.devKey)
+		fmt.Fprintf(&sb, "           `make token ARGS=\"-role teacher -sub NAME\"` prints another\n")
+	} else {
+		fmt.Fprintf(&sb, "  sign-in: tokens of $JWT_ISSUER %s\n", b.issuer)
+	}
+	if len(b.origins) > 0 {
+		fmt.Fprintf(&sb, "  cors:    browsers at %s may call the API\n", strings.Join(b.origins, ", "))
+	} else {
+		fmt.Fprintf(&sb, "  cors:    no browser origin may call the API (-allowed-origins)\n")
 	}
 	if b.seeded {
 		day, hour := demoOccurrence(b.now)
 		fmt.Fprintf(&sb, "  demo:    accounts \"Zoom Account 1..3\", lesson 1 (teacher-1, group-1) starting now,\n")
 		fmt.Fprintf(&sb, "           recurring lesson %s (teacher-2, group-2) every %s at %s %s\n", demoSeries, day.Weekday(), hour, demoZone)
 	}
-	fmt.Fprintf(&sb, "\nRoutes:\n")
+	fmt.Fprintf(&sb, "\nRoutes (each needs Authorization: Bearer <token>, but for the two below):\n")
 	routes := slices.Clone(b.routes)
 	order := map[string]int{"GET": 0, "POST": 1, "PATCH": 2, "DELETE": 3}
-	slices.SortFunc(routes, func(x, y api.Route) int {
+	slices.SortFunc(routes, func(x, y sam.Route) int {
 		return cmp.Or(cmp.Compare(x.Path, y.Path), cmp.Compare(order[x.Method], order[y.Method]))
 	})
-	for _, r := range routes {
-		slash := "/" // the frontend's URLs end in one; a file name such as calendar.ics does not
+	url := func(r sam.Route) string {
 		if path.Ext(r.Path) != "" {
-			slash = ""
+			return b.base + r.Path // a file name such as calendar.ics takes no slash
 		}
-		fmt.Fprintf(&sb, "  %-6s %s%s%s\n", r.Method, b.base, r.Path, slash)
+		return b.base + r.Path + "/" // the frontend's URLs end in one
 	}
-	fmt.Fprintf(&sb, "\nStart lesson 1:\n  curl -s -X POST %s/schedule/lesson/1/start/\n", b.base)
+	var public []string
+	for _, r := range routes {
+		fmt.Fprintf(&sb, "  %-6s %s\n", r.Method, url(r))
+		if r.Public() {
+			public = append(public, r.Method+" "+url(r))
+		}
+	}
+	fmt.Fprintf(&sb, "  No token: %s\n", strings.Join(public, ", "))
+	fmt.Fprintf(&sb, "  (Zoom signs its webhooks; the feed takes the signed link from GET %s/api/schedule/calendar/feed-url/)\n", b.base)
+	auth := ""
+	if b.tokens != nil {
+		fmt.Fprintf(&sb, "\nTokens, valid for %s (paste them into the terminal you curl from):\n", devTokenTTL)
+		for _, t := range b.tokens {
+			fmt.Fprintf(&sb, "  export %s='%s'   # %s\n", t.variable, t.token, t.who)
+		}
+		auth = ` -H "Authorization: Bearer $TEACHER"`
+	}
+	fmt.Fprintf(&sb, "\nStart lesson 1 as its teacher:\n  curl -s -X POST %s/schedule/lesson/1/start/%s\n", b.base, auth)
 	if b.seeded {
 		day, _ := demoOccurrence(b.now)
-		fmt.Fprintf(&sb, "\nThis week's calendar, then start today's occurrence of %s:\n", demoSeries)
-		fmt.Fprintf(&sb, "  curl -s '%s/api/schedule/calendar/?start=%s&end=%s&timeZone=%s'\n", b.base, day.Monday(), day.Monday().AddDays(7), demoZone)
-		fmt.Fprintf(&sb, "  curl -s -X POST %s/schedule/lesson/%s/start/\n", b.base, pool.OccurrenceID(demoSeries, day))
+		fmt.Fprintf(&sb, "\nThis week's calendar, then start today's occurrence of %s as its teacher:\n", demoSeries)
+		fmt.Fprintf(&sb, "  curl -s '%s/api/schedule/calendar/?start=%s&end=%s&timeZone=%s'%s\n", b.base, day.Monday(), day.Monday().AddDays(7), demoZone,
+			strings.ReplaceAll(auth, "$TEACHER", "$ADMIN"))
+		fmt.Fprintf(&sb, "  curl -s -X POST %s/schedule/lesson/%s/start/%s\n", b.base, pool.OccurrenceID(demoSeries, day),
+			strings.ReplaceAll(auth, "$TEACHER", "$TEACHER2"))
 	}
 	fmt.Fprintf(&sb, "\nCtrl-C stops it.\n\n")
 	_, _ = io.WriteString(w, sb.String())

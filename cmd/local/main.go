@@ -1,14 +1,28 @@
 // Command local runs all of Zoom Pool on one port, with no AWS account: the
-// embedded DynamoDB engine (or DYNAMODB_ENDPOINT), the fake Zoom, every HTTP
+// embedded DynamoDB engine (or DYNAMODB_ENDPOINT), the fake Zoom (or the live
+// client with -zoom live), every HTTP
 // route that template.yaml declares, served by the same handlers Lambda runs,
 // and the release-stuck sweep on a timer.
 //
-//	go run ./cmd/local [-addr 127.0.0.1:3000] [-demo=true] [-sweep-every 10m] [-insecure-webhooks]
+//	go run ./cmd/local [-addr 127.0.0.1:3000] [-demo=true] [-sweep-every 10m] [-insecure-webhooks] [-zoom fake|live]
+//	                   [-allowed-origins https://console.example] [-dev-key FILE]
 //
-// With the runner up, "local sweep" runs one sweep now against its table, as
-// the scheduled Lambda function would:
+// Every route but the Zoom webhook and the iCalendar feed needs a bearer token,
+// checked as API Gateway's JWT authorizer checks it: of the issuer JWT_ISSUER
+// (for JWT_AUDIENCE), or, without it, of the runner's own development issuer.
+// With the runner up, "local token" prints a development token:
+//
+//	go run ./cmd/local token [-role admin|teacher|none] [-sub NAME] [-teacher-id ID]
+//
+// and "local sweep" runs one sweep now against its table, as the scheduled
+// Lambda function would:
 //
 //	go run ./cmd/local sweep [-dynamodb-addr 127.0.0.1:3001]
+//
+// "local zoom-double" serves a double of Zoom's API, for trying -zoom live
+// without a Zoom account:
+//
+//	go run ./cmd/local zoom-double [-addr 127.0.0.1:3002]
 package main
 
 import (
@@ -39,9 +53,14 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var err error
-	if len(os.Args) > 1 && os.Args[1] == "sweep" {
+	switch {
+	case len(os.Args) > 1 && os.Args[1] == "sweep":
 		err = sweepOnce(ctx, os.Args[2:], os.Getenv, os.Stdout)
-	} else {
+	case len(os.Args) > 1 && os.Args[1] == "token":
+		err = tokenCommand(os.Args[2:], os.Getenv, os.Stdout, os.Stderr)
+	case len(os.Args) > 1 && os.Args[1] == "zoom-double":
+		err = zoomDouble(ctx, os.Args[2:], os.Stdout, nil)
+	default:
 		err = run(ctx, os.Args[1:], os.Getenv, os.Stdout, nil)
 	}
 	if err != nil {
@@ -61,6 +80,12 @@ type options struct {
 	demo             bool
 	sweepEvery       time.Duration
 	insecureWebhooks bool
+	// allowedOrigins may call the API from a browser (CORS); "" reads ALLOWED_ORIGINS.
+	allowedOrigins string
+	// devKey keeps the development issuer's key, for `local token`.
+	devKey string
+	// zoom overrides ZOOM_CLIENT: "fake" or "live".
+	zoom string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -72,11 +97,17 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.demo, "demo", true, "seed demo accounts and a lesson into an empty table")
 	fs.DurationVar(&o.sweepEvery, "sweep-every", 10*time.Minute, "how often to release stuck accounts, as the scheduled function does in AWS (0: never)")
 	fs.BoolVar(&o.insecureWebhooks, "insecure-webhooks", false, "accept Zoom webhooks without a valid signature (for experiments with curl)")
+	fs.StringVar(&o.allowedOrigins, "allowed-origins", "", "browser origins allowed to call the API (CORS), comma-separated; default $ALLOWED_ORIGINS")
+	fs.StringVar(&o.devKey, "dev-key", defaultDevKeyFile(), "where the development issuer keeps its key, for `local token` (unused with JWT_ISSUER)")
+	fs.StringVar(&o.zoom, "zoom", "", "Zoom client, overriding ZOOM_CLIENT: fake (the default) or live (with ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET; ZOOM_API_URL and ZOOM_OAUTH_URL when set)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.zoom != "" && o.zoom != "fake" && o.zoom != "live" {
+		return o, fmt.Errorf("-zoom %q: use fake or live", o.zoom)
 	}
 	if o.sweepEvery < 0 {
 		return o, fmt.Errorf("-sweep-every must not be negative")
@@ -93,13 +124,15 @@ func loopback(host string) bool {
 }
 
 // localConfig is the functions' configuration from the environment, with the
-// local defaults: table zoom-pool and, unless ZOOM_WEBHOOK_SECRET_TOKEN is
-// set, the public local webhook secret.
+// local defaults: table zoom-pool and, unless ZOOM_WEBHOOK_SECRET_TOKEN and
+// CALENDAR_FEED_KEY are set, the public local webhook secret and feed key.
 func localConfig(getenv func(string) string, endpoint string) (app.Config, error) {
-	defaults := map[string]string{"TABLE_NAME": "zoom-pool", "ZOOM_WEBHOOK_SECRET_TOKEN": app.LocalWebhookSecret}
+	defaults := map[string]string{"TABLE_NAME": "zoom-pool", "ZOOM_WEBHOOK_SECRET_TOKEN": app.LocalWebhookSecret,
+		"CALENDAR_FEED_KEY": app.LocalFeedKey}
 	cfg, err := app.ConfigFromEnv(func(k string) string { return or(getenv(k), defaults[k]) })
 	cfg.DynamoDBEndpoint = endpoint
 	cfg.WebhookSecretParameter = "" // SSM is for deployed functions
+	cfg.FeedKeyParameter = ""
 	return cfg, err
 }
 
@@ -121,15 +154,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	if opts.zoom != "" {
+		env := getenv
+		getenv = func(k string) string { return or(map[string]string{"ZOOM_CLIENT": opts.zoom}[k], env(k)) }
+	}
 	cfg, err := localConfig(getenv, engine.Endpoint)
 	if err != nil {
 		return err
+	}
+	if cfg.ZoomClient == "live" && !cfg.Zoom.Default.Complete() && cfg.Zoom.Credentials == "" {
+		return errors.New("the live Zoom client needs the Zoom app's credentials: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET " +
+			"(and ZOOM_API_URL, ZOOM_OAUTH_URL to use the Zoom double of `make zoom-double`)")
 	}
 	cfg.InsecureWebhooks = opts.insecureWebhooks
 	if err := localstack.CreateTable(ctx, client, cfg.TableName); err != nil {
 		return err
 	}
-	a, err := app.New(ctx, cfg, client, &zoom.Fake{}, log)
+	z, err := app.NewZoom(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	a, err := app.New(ctx, cfg, client, z, log)
 	if err != nil {
 		return err
 	}
@@ -139,19 +184,32 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return fmt.Errorf("seed demo data: %w", err)
 		}
 	}
-	gw, err := localstack.Gateway(a.HTTPFunctions(), a.Log)
-	if err != nil {
-		return err
-	}
 
 	ln, err := net.Listen("tcp", opts.addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: logRequests(log, gw), ReadHeaderTimeout: 10 * time.Second}
+	defer ln.Close()
 	base := "http://" + ln.Addr().String()
-	printBanner(stdout, banner{base: base, engine: engine, table: cfg.TableName, seeded: seeded, routes: gw.Routes(),
-		secretFromEnv: getenv("ZOOM_WEBHOOK_SECRET_TOKEN") != "", opts: opts, now: now})
+	authz, err := newAuthority(getenv, base, opts.devKey)
+	if err != nil {
+		return err
+	}
+	origins := splitList(or(opts.allowedOrigins, getenv("ALLOWED_ORIGINS")))
+	gw, err := localstack.NewGateway(a.HTTPFunctions(), localstack.GatewayOptions{Verifier: authz.verifier, AllowedOrigins: origins, Log: a.Log})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: logRequests(log, authz.handler(gw)), ReadHeaderTimeout: 10 * time.Second}
+	b := banner{base: base, engine: engine, table: cfg.TableName, seeded: seeded, routes: gw.Routes(),
+		secretFromEnv: getenv("ZOOM_WEBHOOK_SECRET_TOKEN") != "", opts: opts, now: now, origins: origins,
+		issuer: authz.verifier.Issuer(), zoom: app.ZoomDescription(cfg)}
+	if authz.dev != nil {
+		if b.tokens, err = demoTokens(authz.dev, getenv); err != nil {
+			return err
+		}
+	}
+	printBanner(stdout, b)
 
 	var sweeps sync.WaitGroup
 	defer sweeps.Wait()
@@ -159,6 +217,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer stopSweeps()
 	if opts.sweepEvery > 0 {
 		sweeps.Go(func() { sweepEvery(sweepCtx, a.Releaser, opts.sweepEvery, log) })
+		sweeps.Go(func() { lookAheadDaily(sweepCtx, a.Planner) })
 	}
 
 	errc := make(chan error, 1)

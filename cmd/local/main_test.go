@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -46,20 +47,33 @@ type runner struct {
 	banner string
 	out    *syncBuffer
 	stop   func() // Ctrl-C, and wait for it to stop
+	// devKey is the runner's -dev-key; tokens are the banner's, by variable
+	// (ADMIN, TEACHER, TEACHER2).
+	devKey string
+	tokens map[string]string
 }
 
 // startRunner runs the local runner with args on free ports until the test ends.
 func startRunner(t *testing.T, args ...string) *runner {
 	t.Helper()
+	return startRunnerWith(t, func(string) string { return "" }, args...)
+}
+
+// bannerToken is a line of the banner that exports a token.
+var bannerToken = regexp.MustCompile(`(?m)^  export ([A-Z0-9]+)='([^']+)'`)
+
+// startRunnerWith is startRunner with the environment getenv.
+func startRunnerWith(t *testing.T, getenv func(string) string, args ...string) *runner {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	getenv := func(string) string { return "" }
-	args = append([]string{"-addr", "127.0.0.1:0", "-dynamodb-addr", "127.0.0.1:0"}, args...)
+	devKey := filepath.Join(t.TempDir(), "dev-issuer.json")
+	args = append([]string{"-addr", "127.0.0.1:0", "-dynamodb-addr", "127.0.0.1:0", "-dev-key", devKey}, args...)
 	go func() { done <- run(ctx, args, getenv, out, ready) }()
 
-	r := &runner{out: out}
+	r := &runner{out: out, devKey: devKey, tokens: map[string]string{}}
 	select {
 	case r.base = <-ready:
 	case err := <-done:
@@ -70,6 +84,9 @@ func startRunner(t *testing.T, args ...string) *runner {
 		t.Fatalf("runner not ready after 30s:\n%s", out.String())
 	}
 	r.banner = out.String()
+	for _, m := range bannerToken.FindAllStringSubmatch(r.banner, -1) {
+		r.tokens[m[1]] = m[2]
+	}
 	stopped := false
 	r.stop = func() {
 		if stopped {
@@ -106,15 +123,32 @@ func TestBannerCurlStartsTheDemoLesson(t *testing.T) {
 		}
 	}
 
-	m := regexp.MustCompile(`curl -s -X POST (\S+)`).FindStringSubmatch(banner)
-	if m == nil {
-		t.Fatalf("banner has no curl to start lesson 1:\n%s", banner)
+	// Each curl of the banner names the token it sends.
+	curl := regexp.MustCompile(`curl -s (-X POST )?'?([^' ]+)'? -H "Authorization: Bearer \$([A-Z0-9]+)"`)
+	curls := curl.FindAllStringSubmatch(banner, -1)
+	if len(curls) != 3 {
+		t.Fatalf("banner has %d curls with tokens, want 3 (start lesson 1, the calendar, start an occurrence):\n%s", len(curls), banner)
 	}
-	res, err := http.Post(m[1], "", nil)
-	if err != nil {
-		t.Fatal(err)
+	send := func(m []string) *http.Response {
+		t.Helper()
+		method := http.MethodGet
+		if m[1] != "" {
+			method = http.MethodPost
+		}
+		token, ok := r.tokens[m[3]]
+		if !ok {
+			t.Fatalf("banner's curl sends $%s, which the banner does not export", m[3])
+		}
+		req, _ := http.NewRequest(method, m[2], nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { res.Body.Close() })
+		return res
 	}
-	defer res.Body.Close()
+	res := send(curls[0])
 	var body struct {
 		Status      string `json:"status"`
 		LessonID    string `json:"lesson_id"`
@@ -132,18 +166,9 @@ func TestBannerCurlStartsTheDemoLesson(t *testing.T) {
 	}
 
 	// The banner's calendar lists today's occurrence of the demo series, and
-	// its second curl starts it.
-	m = regexp.MustCompile(`curl -s '(\S+/api/schedule/calendar/\S+)'`).FindStringSubmatch(banner)
-	starts := regexp.MustCompile(`curl -s -X POST (\S+)`).FindAllStringSubmatch(banner, -1)
-	if m == nil || len(starts) != 2 {
-		t.Fatalf("banner has no calendar curl and occurrence start:\n%s", banner)
-	}
-	occurrence := strings.TrimSuffix(strings.TrimPrefix(starts[1][1], base+"/schedule/lesson/"), "/start/")
-	calendar, err := http.Get(m[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer calendar.Body.Close()
+	// its second start curl starts it.
+	occurrence := strings.TrimSuffix(strings.TrimPrefix(curls[2][2], base+"/schedule/lesson/"), "/start/")
+	calendar := send(curls[1])
 	var events []struct {
 		ID string `json:"id"`
 	}
@@ -155,11 +180,7 @@ func TestBannerCurlStartsTheDemoLesson(t *testing.T) {
 	if err != nil || !listed {
 		t.Errorf("banner's calendar answered %d %+v (%v), want it to list %s", calendar.StatusCode, events, err, occurrence)
 	}
-	res, err = http.Post(starts[1][1], "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
+	res = send(curls[2])
 	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != 200 || body.LessonID != occurrence {
 		t.Errorf("banner's occurrence curl answered %d %+v (%v), want lesson %s started", res.StatusCode, body, err, occurrence)
 	}
@@ -177,7 +198,7 @@ func TestFlags(t *testing.T) {
 	}
 	o, err := parseFlags(nil, &out)
 	if err != nil || o.addr != "127.0.0.1:3000" || !o.demo || o.sweepEvery != 10*time.Minute || o.insecureWebhooks ||
-		o.engineAddr != "127.0.0.1:3001" {
+		o.engineAddr != "127.0.0.1:3001" || o.allowedOrigins != "" || o.devKey != defaultDevKeyFile() {
 		t.Errorf("defaults: %+v %v", o, err)
 	}
 	if _, err := parseFlags([]string{"-sweep-every", "-1m"}, &out); err == nil {
@@ -207,6 +228,11 @@ func post(t *testing.T, url, body string, header http.Header, v any) int {
 	return res.StatusCode
 }
 
+// bearer is the Authorization header of the banner's token variable.
+func (r *runner) bearer(variable string) http.Header {
+	return http.Header{"Authorization": {"Bearer " + r.tokens[variable]}}
+}
+
 func signedNow(secret, body string) http.Header {
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	return http.Header{"X-Zm-Request-Timestamp": {ts}, "X-Zm-Signature": {zoom.Sign(secret, ts, []byte(body))}}
@@ -220,7 +246,8 @@ func TestWebhookAndSweepAgainstTheRunner(t *testing.T) {
 	var started struct {
 		MeetingData struct{ ID string } `json:"meeting_data"`
 	}
-	if status := post(t, r.base+"/schedule/lesson/1/start/", "", nil, &started); status != 200 {
+	teacher := r.bearer("TEACHER")
+	if status := post(t, r.base+"/schedule/lesson/1/start/", "", teacher, &started); status != 200 {
 		t.Fatalf("start lesson 1: %d", status)
 	}
 	ended := `{"event":"meeting.ended","payload":{"object":{"id":"` + started.MeetingData.ID + `"}}}`
@@ -235,12 +262,13 @@ func TestWebhookAndSweepAgainstTheRunner(t *testing.T) {
 	}
 
 	// Started again, and overrunning: its end moved 20 minutes into the past.
-	if status := post(t, r.base+"/schedule/lesson/1/start/", "", nil, &started); status != 200 {
+	if status := post(t, r.base+"/schedule/lesson/1/start/", "", teacher, &started); status != 200 {
 		t.Fatalf("start lesson 1 again: %d", status)
 	}
 	patch := fmt.Sprintf(`{"start_time":%q,"end_time":%q}`,
 		time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), time.Now().Add(-20*time.Minute).UTC().Format(time.RFC3339))
 	req, _ := http.NewRequest(http.MethodPatch, r.base+"/api/schedule/lessons/1/", strings.NewReader(patch))
+	maps.Copy(req.Header, teacher)
 	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
 		t.Fatalf("move lesson 1 into the past: %v %v", res, err)
 	}
@@ -256,7 +284,9 @@ func TestWebhookAndSweepAgainstTheRunner(t *testing.T) {
 	if !strings.Contains(out.String(), `"msg":"released account"`) || !strings.Contains(out.String(), `"lesson_ended": 1`) {
 		t.Errorf("sweep did not release lesson 1:\n%s", out.String())
 	}
-	res, err := http.Get(r.base + "/api/schedule/lessons/1/")
+	req, _ = http.NewRequest(http.MethodGet, r.base+"/api/schedule/lessons/1/", nil)
+	maps.Copy(req.Header, r.bearer("ADMIN"))
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

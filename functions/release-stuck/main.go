@@ -1,5 +1,6 @@
 // Command release-stuck is the release-stuck Lambda function: every ten
-// minutes (EventBridge Scheduler) it releases the accounts of stuck holds.
+// minutes (EventBridge Scheduler) it releases the accounts of stuck holds,
+// and once a day it logs the capacity look-ahead of the next 14 days.
 package main
 
 import (
@@ -18,5 +19,5 @@ func main() {
 		slog.Error("start release-stuck", "err", err)
 		os.Exit(1)
 	}
-	lambda.Start(a.ReleaseStuck())
+	lambda.Start(a.Scheduled())
 }

@@ -39,14 +39,18 @@ func NewAccounts(store AccountStore, log *slog.Logger) *Router {
 		slices.SortFunc(accounts, func(a, b pool.Account) int {
 			return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
 		})
-		out := make([]accountJSON, len(accounts))
+		caller := CallerOf(r)
+		out := make([]any, len(accounts))
 		for i, a := range accounts {
-			out[i] = newAccountJSON(a)
+			out[i] = caller.accountJSON(a)
 		}
 		writeJSON(w, http.StatusOK, out)
 		return nil
 	})
 	rt.handle(http.MethodPost, "/api/schedule/zoom-accounts", func(w http.ResponseWriter, r *http.Request) error {
+		if err := CallerOf(r).requireAdmin("adding Zoom accounts"); err != nil {
+			return err
+		}
 		var in accountInput
 		if err := decodeAccount(w, r, &in); err != nil {
 			return err
@@ -74,10 +78,13 @@ func NewAccounts(store AccountStore, log *slog.Logger) *Router {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, newAccountJSON(a))
+		writeJSON(w, http.StatusOK, CallerOf(r).accountJSON(a))
 		return nil
 	})
 	rt.handle(http.MethodPatch, "/api/schedule/zoom-accounts/{id}", func(w http.ResponseWriter, r *http.Request) error {
+		if err := CallerOf(r).requireAdmin("changing Zoom accounts"); err != nil {
+			return err
+		}
 		var in accountInput
 		if err := decodeAccount(w, r, &in); err != nil {
 			return err
@@ -94,6 +101,9 @@ func NewAccounts(store AccountStore, log *slog.Logger) *Router {
 		return nil
 	})
 	rt.handle(http.MethodDelete, "/api/schedule/zoom-accounts/{id}", func(w http.ResponseWriter, r *http.Request) error {
+		if err := CallerOf(r).requireAdmin("deleting Zoom accounts"); err != nil {
+			return err
+		}
 		if err := store.DeleteAccount(r.Context(), r.PathValue("id")); err != nil {
 			return err
 		}
@@ -152,11 +162,18 @@ type holdJSON struct {
 	ExpectedEnd string  `json:"expected_end"`
 }
 
+// accountJSON is an account as admins see it: its status and which Zoom user
+// and credentials it lends.
 type accountJSON struct {
+	accountStatusJSON
+	ZoomUserID     string  `json:"zoom_user_id"`
+	CredentialsRef *string `json:"credentials_ref"`
+}
+
+// accountStatusJSON is an account as everyone else sees it.
+type accountStatusJSON struct {
 	ID             string     `json:"id"`
 	Name           string     `json:"name"`
-	ZoomUserID     string     `json:"zoom_user_id"`
-	CredentialsRef *string    `json:"credentials_ref"`
 	Capacity       int        `json:"capacity"`
 	Enabled        bool       `json:"enabled"`
 	Active         int        `json:"active"`
@@ -166,10 +183,17 @@ type accountJSON struct {
 	LastClaimedAt  *string    `json:"last_claimed_at"`
 }
 
+// accountJSON is account a as the caller may see it.
+func (c Caller) accountJSON(a pool.Account) any {
+	if c.seesAccountDetails() {
+		return newAccountJSON(a)
+	}
+	return newAccountJSON(a).accountStatusJSON
+}
+
 func newAccountJSON(a pool.Account) accountJSON {
-	j := accountJSON{
-		ID: a.ID, Name: a.Name, ZoomUserID: a.ZoomUserID, CredentialsRef: nonEmpty(a.CredentialsRef),
-		Capacity: a.Capacity, Enabled: a.Enabled, Active: a.Active, IsBusy: a.Active >= a.Capacity,
+	j := accountStatusJSON{
+		ID: a.ID, Name: a.Name, Capacity: a.Capacity, Enabled: a.Enabled, Active: a.Active, IsBusy: a.Active >= a.Capacity,
 		CurrentLessons: make([]holdJSON, 0, len(a.Holds)),
 	}
 	if !a.LastClaimedAt.IsZero() {
@@ -185,5 +209,5 @@ func newAccountJSON(a pool.Account) accountJSON {
 	if len(a.Holds) > 0 {
 		j.CurrentLesson = &a.Holds[0].LessonID
 	}
-	return j
+	return accountJSON{accountStatusJSON: j, ZoomUserID: a.ZoomUserID, CredentialsRef: nonEmpty(a.CredentialsRef)}
 }

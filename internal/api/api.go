@@ -40,6 +40,8 @@ type Router struct {
 	log     *slog.Logger
 	routes  []Route
 	methods map[string][]string // path -> methods
+	// identity names the claims CallerOf reads.
+	identity Identity
 }
 
 // NewRouter returns an empty router that logs faults to log.
@@ -47,7 +49,7 @@ func NewRouter(log *slog.Logger) *Router {
 	if log == nil {
 		log = slog.Default()
 	}
-	rt := &Router{mux: http.NewServeMux(), log: log, methods: map[string][]string{}}
+	rt := &Router{mux: http.NewServeMux(), log: log, methods: map[string][]string{}, identity: DefaultIdentity}
 	rt.mux.Handle("/", rt.errors(func(w http.ResponseWriter, r *http.Request) error {
 		return &httpError{status: http.StatusNotFound, code: "not_found",
 			message: fmt.Sprintf("there is no route %s %s", r.Method, r.URL.Path)}
@@ -74,8 +76,35 @@ func (rt *Router) Handle(method, path string, h http.Handler) {
 	rt.mux.Handle(method+" "+path+"/{$}", h)
 }
 
-// handle routes method and path to a handler that returns its error.
+// SetIdentity names the claims that say who a caller is (ROLES_CLAIM,
+// TEACHER_ID_CLAIM); DefaultIdentity until set.
+func (rt *Router) SetIdentity(id Identity) {
+	if id.RolesClaim == "" {
+		id.RolesClaim = DefaultIdentity.RolesClaim
+	}
+	if id.TeacherIDClaim == "" {
+		id.TeacherIDClaim = DefaultIdentity.TeacherIDClaim
+	}
+	rt.identity = id
+}
+
+// handle routes method and path to a handler that returns its error. The
+// handler runs only for signed-in callers: a request without verified claims
+// answers 401 (it can reach a function only through a route that lost its
+// authorizer), so the API fails closed.
 func (rt *Router) handle(method, path string, h func(w http.ResponseWriter, r *http.Request) error) {
+	rt.Handle(method, path, rt.errors(func(w http.ResponseWriter, r *http.Request) error {
+		if !CallerOf(r).SignedIn {
+			w.Header().Set("WWW-Authenticate", "Bearer")
+			return errUnauthorized
+		}
+		return h(w, r)
+	}))
+}
+
+// handlePublic routes method and path to a handler that any caller reaches:
+// one that authenticates requests by itself (a signature, a signed link).
+func (rt *Router) handlePublic(method, path string, h func(w http.ResponseWriter, r *http.Request) error) {
 	rt.Handle(method, path, rt.errors(h))
 }
 
@@ -94,7 +123,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, errors.New("panic"))
 		}
 	}()
-	rt.mux.ServeHTTP(w, r)
+	rt.mux.ServeHTTP(w, r.WithContext(withIdentity(r.Context(), rt.identity)))
 }
 
 // errors adapts a handler that returns an error, writing the error as JSON.
@@ -130,6 +159,8 @@ func statusOf(err error) int {
 		return http.StatusBadRequest
 	case pool.KindUnauthorized:
 		return http.StatusUnauthorized
+	case pool.KindForbidden:
+		return http.StatusForbidden
 	case pool.KindNotFound:
 		return http.StatusNotFound
 	case pool.KindConflict:

@@ -22,7 +22,8 @@ const (
 // calendarRoutes adds the calendar feeds to rt:
 //
 //	GET /api/schedule/calendar       a FullCalendar JSON event source
-//	GET /api/schedule/calendar.ics   the same as an RFC 5545 feed
+//	GET /api/schedule/calendar.ics   the same as an RFC 5545 feed, reached by
+//	                                 a signed personal link (see feedRoutes)
 func (c Calendar) calendarRoutes(rt *Router, now func() time.Time) {
 	rt.handle(http.MethodGet, "/api/schedule/calendar", func(w http.ResponseWriter, r *http.Request) error {
 		s, err := c.readSchedule(r, now(), 0, DefaultListSpan)
@@ -36,7 +37,11 @@ func (c Calendar) calendarRoutes(rt *Router, now func() time.Time) {
 		writeJSON(w, http.StatusOK, s.FullCalendar(events))
 		return nil
 	})
-	rt.handle(http.MethodGet, "/api/schedule/calendar.ics", func(w http.ResponseWriter, r *http.Request) error {
+	rt.handlePublic(http.MethodGet, feedPath, func(w http.ResponseWriter, r *http.Request) error {
+		r, err := c.feedRequest(r)
+		if err != nil {
+			return err
+		}
 		at := now()
 		s, err := c.readSchedule(r, at, ICSLookBack, ICSSpan)
 		if err != nil {
@@ -69,15 +74,7 @@ func feedName(v url.Values) string {
 // &group_id=&timeZone=) and the lessons and recurring lessons for them. The
 // range defaults to span from lookBack before today's midnight in timeZone.
 func (c Calendar) readSchedule(r *http.Request, now time.Time, lookBack, span time.Duration) (schedule.Schedule, error) {
-	loc := time.UTC
-	if name := r.URL.Query().Get("timeZone"); name != "" {
-		var err error
-		if loc, err = pool.Zone(name); err != nil {
-			return schedule.Schedule{}, pool.Invalidf(`timeZone %q is not an IANA time zone name such as "Europe/Berlin"`, name)
-		}
-	}
-	today := schedule.LocalTime(pool.DateOf(now.In(loc)), 0, loc)
-	q, err := rangeQuery(r, loc, today.Add(-lookBack), span)
+	q, loc, err := calendarRange(r, now, lookBack, span)
 	if err != nil {
 		return schedule.Schedule{}, err
 	}
@@ -91,4 +88,20 @@ func (c Calendar) readSchedule(r *http.Request, now time.Time, lookBack, span ti
 		return schedule.Schedule{}, lessonsErr
 	}
 	return s, recurringErr
+}
+
+// calendarRange reads the request's zone (?timeZone=, an IANA name; UTC when
+// absent), range and filters (?start=&end=&teacher_id=&group_id=). The range
+// defaults to span from lookBack before today's midnight in the zone.
+func calendarRange(r *http.Request, now time.Time, lookBack, span time.Duration) (pool.LessonQuery, *time.Location, error) {
+	loc := time.UTC
+	if name := r.URL.Query().Get("timeZone"); name != "" {
+		var err error
+		if loc, err = pool.Zone(name); err != nil {
+			return pool.LessonQuery{}, nil, pool.Invalidf(`timeZone %q is not an IANA time zone name such as "Europe/Berlin"`, name)
+		}
+	}
+	today := schedule.LocalTime(pool.DateOf(now.In(loc)), 0, loc)
+	q, err := rangeQuery(r, loc, today.Add(-lookBack), span)
+	return q, loc, err
 }

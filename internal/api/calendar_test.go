@@ -8,7 +8,6 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -16,10 +15,7 @@ import (
 	"time"
 
 	ics "github.com/arran4/golang-ical"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"zoompool/internal/app"
-	"zoompool/internal/dynamo"
 	"zoompool/internal/pool"
 	"zoompool/internal/pooltest"
 )
@@ -115,7 +111,8 @@ func TestCalendarFeed(t *testing.T) {
 
 func TestCalendarRejectsBadQueries(t *testing.T) {
 	h := newHarness(t)
-	for _, path := range []string{"/api/schedule/calendar/", "/api/schedule/calendar.ics"} {
+	// The iCalendar feed takes the same range through its signed link.
+	for _, path := range []string{"/api/schedule/calendar/?", h.feedPath(t, "") + "&"} {
 		for _, tc := range []struct{ query, mention string }{
 			{"start=2026-01-01&end=2027-06-01", "366 days"},
 			{"start=2026-09-14&end=2026-09-14", "must be after start"},
@@ -125,8 +122,11 @@ func TestCalendarRejectsBadQueries(t *testing.T) {
 			{"start=2026-09-14&end=2026-09-21&timeZone=Mars/Base", `timeZone "Mars/Base"`},
 			{"start=2026-09-14&end=2026-09-21&teacher_id=a%20b", "teacher_id must be"},
 		} {
-			t.Run(path+"?"+tc.query, func(t *testing.T) {
-				r := h.do(t, http.MethodGet, path+"?"+tc.query, nil)
+			if strings.Contains(path, ".ics") && strings.Contains(tc.query, "teacher_id") {
+				tc.mention = "a calendar link names its own filters"
+			}
+			t.Run(path+tc.query, func(t *testing.T) {
+				r := h.do(t, http.MethodGet, path+tc.query, nil)
 				if e := r.error(t); r.status != http.StatusBadRequest || !strings.Contains(e.Message, tc.mention) {
 					t.Errorf("got %d %q, want 400 mentioning %q", r.status, e.Message, tc.mention)
 				}
@@ -251,7 +251,7 @@ func TestCalendarICS(t *testing.T) {
 	}
 	const query = "start=2026-11-23&end=2027-01-05"
 
-	r := h.do(t, http.MethodGet, "/api/schedule/calendar.ics?"+query, nil)
+	r := h.do(t, http.MethodGet, h.feedPath(t, "")+"&"+query, nil)
 	if r.status != http.StatusOK || r.header.Get("Content-Type") != "text/calendar; charset=utf-8" {
 		t.Fatalf("calendar.ics: %d %v\n%s", r.status, r.header, r.body)
 	}
@@ -307,7 +307,7 @@ func TestCalendarICS(t *testing.T) {
 	}
 
 	// Subscribing clients send no range: the feed covers the coming year.
-	r = h.do(t, http.MethodGet, "/api/schedule/calendar.ics?teacher_id=t1", nil)
+	r = h.anonymous().do(t, http.MethodGet, h.feedPath(t, "teacher_id=t1"), nil)
 	if r.status != http.StatusOK || !bytes.Contains(r.body, []byte("X-WR-CALNAME:Zoom Pool\\, teacher t1")) {
 		t.Errorf("calendar.ics without a range: %d\n%s", r.status, r.body)
 	}
@@ -352,19 +352,7 @@ func TestCalendarReadsDoNotGrowWithTheTable(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	counter := &countingTransport{}
-	client, err := dynamo.NewClient(ctx, h.env.Engine.Endpoint, func(o *dynamodb.Options) {
-		o.HTTPClient = &http.Client{Transport: counter}
-		o.DisableValidateResponseChecksum = true
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.New(ctx, h.app.Config, client, h.zoom, h.app.Log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.Calendar())
-	defer srv.Close()
+	srv := h.through(t, counter, nil).srv
 	type reads struct {
 		ops   map[string]int
 		items int
@@ -375,7 +363,9 @@ func TestCalendarReadsDoNotGrowWithTheTable(t *testing.T) {
 		counter.mu.Lock()
 		counter.ops, counter.items = map[string]int{}, 0
 		counter.mu.Unlock()
-		res, err := http.Get(srv.URL + "/api/schedule/calendar/?start=2026-12-07&end=2026-12-14" + query)
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/schedule/calendar/?start=2026-12-07&end=2026-12-14"+query, nil)
+		req.Header.Set("Authorization", "Bearer "+h.token)
+		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,11 +8,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"zoompool/internal/app"
+	"zoompool/internal/auth/authtest"
 	"zoompool/internal/localstack"
 	"zoompool/internal/pool"
 	"zoompool/internal/pooltest"
@@ -24,41 +27,108 @@ import (
 var anchor = pool.Date{Year: 2026, Month: time.August, Day: 31}
 
 // harness is the whole HTTP API, as the local runner serves it, on a fresh
-// table, with the fake Zoom.
+// table, with the fake Zoom, behind the local gateway, which checks tokens of
+// the test identity provider as API Gateway's JWT authorizer would.
 type harness struct {
 	env  *pooltest.Env
-	zoom *zoom.Fake
+	zoom *zoom.Fake // nil on another Zoom client
 	app  *app.App
 	srv  *httptest.Server
+	idp  *authtest.IdP
+	// token is sent as "Authorization: Bearer <token>" with every request
+	// that carries no Authorization header of its own; "" sends none. It is
+	// an admin's unless the harness was made with as, asTeacher, asUser or
+	// anonymous.
+	token string
 }
+
+// harnessFeedKey signs the harness's calendar feed links.
+const harnessFeedKey = "harness-calendar-feed-key-0123456789"
+
+// adminSub is the subject of the harness's default caller, an admin.
+const adminSub = "admin-1"
 
 func newHarness(t testing.TB, capacities ...int) *harness {
 	t.Helper()
-	return newHarnessWith(t, nil, capacities...)
+	return newHarnessOn(t, &zoom.Fake{}, capacities...)
 }
 
-// newHarnessWith is newHarness with its configuration changed by configure.
-func newHarnessWith(t testing.TB, configure func(*app.Config), capacities ...int) *harness {
+// newHarnessOn is newHarness with the Zoom client z, such as the live client
+// pointed at the Zoom double (zoomtest.Server.Client).
+func newHarnessOn(t testing.TB, z pool.Zoom, capacities ...int) *harness {
+	t.Helper()
+	return newHarnessWith(t, z, nil, capacities...)
+}
+
+// newHarnessWith is newHarnessOn with its configuration changed by configure.
+func newHarnessWith(t testing.TB, z pool.Zoom, configure func(*app.Config), capacities ...int) *harness {
 	t.Helper()
 	env := pooltest.New(t)
 	env.AddAccounts(t, capacities...)
-	fake := &zoom.Fake{}
+	fake, _ := z.(*zoom.Fake)
 	cfg := app.Config{TableName: env.Table, PoolID: "default", ZoomClient: "fake", StartLease: app.DefaultStartLease,
-		WebhookSecret: webhookSecret, UpperWeekAnchor: anchor}
+		WebhookSecret: webhookSecret, UpperWeekAnchor: anchor, FeedKey: harnessFeedKey}
 	if configure != nil {
 		configure(&cfg)
 	}
-	a, err := app.New(context.Background(), cfg, env.Client, fake, slog.New(slog.DiscardHandler))
+	a, err := app.New(context.Background(), cfg, env.Client, z, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw, err := localstack.Gateway(a.HTTPFunctions(), a.Log)
+	idp := authtest.New(t)
+	gw, err := localstack.NewGateway(a.HTTPFunctions(), localstack.GatewayOptions{Verifier: idp.Verifier, Log: a.Log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
-	return &harness{env: env, zoom: fake, app: a, srv: srv}
+	h := &harness{env: env, zoom: fake, app: a, srv: srv, idp: idp}
+	return h.asAdmin(t)
+}
+
+// as returns the harness acting with token ("" for none).
+func (h *harness) as(token string) *harness {
+	c := *h
+	c.token = token
+	return &c
+}
+
+// signIn returns a token of the test identity provider for sub with roles,
+// as Cognito puts the groups of a user in cognito:groups.
+func (h *harness) signIn(t testing.TB, sub string, roles ...string) string {
+	t.Helper()
+	return h.idp.Token(t, sub, map[string]any{"cognito:groups": roles})
+}
+
+// asAdmin returns the harness acting as the admin adminSub.
+func (h *harness) asAdmin(t testing.TB) *harness { return h.as(h.signIn(t, adminSub, "admin")) }
+
+// asTeacher returns the harness acting as the teacher whose teacher id (and
+// sub) is id.
+func (h *harness) asTeacher(t testing.TB, id string) *harness {
+	return h.as(h.signIn(t, id, "teacher"))
+}
+
+// asUser returns the harness acting as a signed-in user sub without a role.
+func (h *harness) asUser(t testing.TB, sub string) *harness { return h.as(h.signIn(t, sub)) }
+
+// anonymous returns the harness sending no token.
+func (h *harness) anonymous() *harness { return h.as("") }
+
+// feedPath asks for the caller's private calendar link (with filters, a
+// query such as "teacher_id=t1") and returns its path and query.
+func (h *harness) feedPath(t testing.TB, filters string) string {
+	t.Helper()
+	r := h.do(t, http.MethodGet, "/api/schedule/calendar/feed-url/?"+filters, nil)
+	var out struct {
+		URL string `json:"url"`
+	}
+	r.json(t, &out)
+	u, err := url.Parse(out.URL)
+	if r.status != http.StatusOK || err != nil || u.Host != strings.TrimPrefix(h.srv.URL, "http://") {
+		t.Fatalf("feed-url: %d %s (%v), want a link to %s", r.status, r.body, err, h.srv.URL)
+	}
+	return u.RequestURI()
 }
 
 type response struct {
@@ -116,6 +186,9 @@ func (h *harness) doWithHeaders(t testing.TB, method, path string, body any, hea
 	req, err := http.NewRequest(method, h.srv.URL+path, rd)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if h.token != "" {
+		req.Header.Set("Authorization", "Bearer "+h.token)
 	}
 	for k, vs := range header {
 		req.Header[k] = vs

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"zoompool/internal/auth"
+	"zoompool/internal/forecast"
 	"zoompool/internal/pool"
 	"zoompool/internal/schedule"
 )
@@ -26,9 +28,17 @@ type Calendar struct {
 	// Anchor is the configured upper-week anchor (UPPER_WEEK_ANCHOR); zero
 	// places each date by its own academic year's schedule.DefaultAnchor.
 	Anchor pool.Date
+	// Feeds signs the private links of the iCalendar feed; nil switches
+	// the feed off.
+	Feeds *auth.FeedSigner
+	// Users keeps the version of each user's feed links.
+	Users FeedVersions
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	Log *slog.Logger
+	// Forecast computes the capacity route's forecasts and the warnings of
+	// lessons and recurring lessons as they are written.
+	Forecast *forecast.Planner
 }
 
 // DefaultListSpan is how far ahead GET /api/schedule/lessons looks when the
@@ -43,7 +53,9 @@ const DefaultListSpan = 7 * 24 * time.Hour
 //	GET, PATCH, DELETE /api/schedule/recurring-lessons/{id}
 //	POST /api/schedule/recurring-lessons/{id}/cancelled-dates
 //	GET /api/schedule/calendar
-//	GET /api/schedule/calendar.ics
+//	GET /api/schedule/calendar.ics (no sign-in: a signed link)
+//	GET, DELETE /api/schedule/calendar/feed-url
+//	GET /api/schedule/capacity
 func NewCalendar(c Calendar) *Router {
 	now := c.Now
 	if now == nil {
@@ -59,9 +71,10 @@ func NewCalendar(c Calendar) *Router {
 		if err != nil {
 			return err
 		}
+		caller := CallerOf(r)
 		out := make([]lessonJSON, len(lessons))
 		for i, l := range lessons {
-			out[i] = newLessonJSON(l)
+			out[i] = caller.lessonJSON(l)
 		}
 		writeJSON(w, http.StatusOK, out)
 		return nil
@@ -71,8 +84,12 @@ func NewCalendar(c Calendar) *Router {
 		if err := decodeBody(w, r, &in); err != nil {
 			return err
 		}
-		l := pool.Lesson{ID: in.ID.orNew(), Status: pool.StatusScheduled}
+		caller := CallerOf(r)
+		l := pool.Lesson{ID: in.ID.orNew(), Status: pool.StatusScheduled, TeacherID: caller.defaultTeacher()}
 		if err := in.apply(&l); err != nil {
+			return err
+		}
+		if err := caller.mayKeep("a lesson", l.TeacherID); err != nil {
 			return err
 		}
 		if err := l.Validate(); err != nil {
@@ -83,7 +100,7 @@ func NewCalendar(c Calendar) *Router {
 			return err
 		}
 		w.Header().Set("Location", "/api/schedule/lessons/"+l.ID+"/")
-		writeJSON(w, http.StatusCreated, newLessonJSON(l))
+		writeJSON(w, http.StatusCreated, c.lessonWithWarnings(r, l))
 		return nil
 	})
 	rt.handle(http.MethodGet, "/api/schedule/lessons/{id}", func(w http.ResponseWriter, r *http.Request) error {
@@ -91,7 +108,7 @@ func NewCalendar(c Calendar) *Router {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, newLessonJSON(l))
+		writeJSON(w, http.StatusOK, CallerOf(r).lessonJSON(l))
 		return nil
 	})
 	rt.handle(http.MethodPatch, "/api/schedule/lessons/{id}", func(w http.ResponseWriter, r *http.Request) error {
@@ -99,28 +116,44 @@ func NewCalendar(c Calendar) *Router {
 		if err := decodeBody(w, r, &in); err != nil {
 			return err
 		}
+		caller := CallerOf(r)
 		l, err := pool.EditLesson(r.Context(), c.Lessons, r.PathValue("id"), func(l *pool.Lesson) error {
+			what := "lesson " + l.ID
+			if err := caller.mayEdit(what, l.TeacherID); err != nil {
+				return err
+			}
 			if l.Status == pool.StatusCancelled {
 				return pool.Conflictf("lesson_cancelled", "lesson %s was cancelled and cannot be changed", l.ID)
 			}
-			return in.apply(l)
+			if err := in.apply(l); err != nil {
+				return err
+			}
+			return caller.mayKeep(what, l.TeacherID)
 		})
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, newLessonJSON(l))
+		writeJSON(w, http.StatusOK, c.lessonWithWarnings(r, l))
 		return nil
 	})
 	rt.handle(http.MethodDelete, "/api/schedule/lessons/{id}", func(w http.ResponseWriter, r *http.Request) error {
-		l, err := pool.EditLesson(r.Context(), c.Lessons, r.PathValue("id"), pool.Cancel)
+		caller := CallerOf(r)
+		l, err := pool.EditLesson(r.Context(), c.Lessons, r.PathValue("id"), func(l *pool.Lesson) error {
+			if err := caller.mayEdit("lesson "+l.ID, l.TeacherID); err != nil {
+				return err
+			}
+			return pool.Cancel(l)
+		})
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, newLessonJSON(l))
+		writeJSON(w, http.StatusOK, caller.lessonJSON(l))
 		return nil
 	})
 	c.recurringRoutes(rt)
 	c.calendarRoutes(rt, now)
+	c.feedRoutes(rt)
+	c.capacityRoutes(rt, now)
 	return rt
 }
 
@@ -268,6 +301,24 @@ func newLessonJSON(l pool.Lesson) lessonJSON {
 		j.EndedAt = &s
 	}
 	return j
+}
+
+// lessonJSON is lesson l as the caller may see it: the host link
+// (zoom_start_url) only for admins and the lesson's own teacher.
+func (c Caller) lessonJSON(l pool.Lesson) lessonJSON {
+	j := newLessonJSON(l)
+	if !c.seesStartURL(l.TeacherID) {
+		j.ZoomStartURL = nil
+	}
+	return j
+}
+
+// defaultTeacher is the teacher_id of what a teacher creates without naming one.
+func (c Caller) defaultTeacher() string {
+	if c.IsTeacher() && !c.IsAdmin() {
+		return c.TeacherID
+	}
+	return ""
 }
 
 func nonEmpty(s string) *string {

@@ -19,6 +19,9 @@ type RecurringStore interface {
 	RecurringLessons(ctx context.Context, q pool.RecurringQuery) ([]pool.RecurringLesson, error)
 	// DeleteRecurringLesson removes one, or returns recurring_lesson_not_found.
 	DeleteRecurringLesson(ctx context.Context, id string) error
+	// DeleteRecurringLessonVersion removes one if it is still at version, or
+	// returns pool.ErrRecurringChanged (or recurring_lesson_not_found).
+	DeleteRecurringLessonVersion(ctx context.Context, id string, version int) error
 }
 
 // recurringRoutes adds the recurring lessons API to rt:
@@ -53,8 +56,12 @@ func (c Calendar) recurringRoutes(rt *Router) {
 		if err := decodeBody(w, r, &in); err != nil {
 			return err
 		}
-		rl := pool.RecurringLesson{ID: in.ID.orNew(), WeekType: pool.EveryWeek}
+		caller := CallerOf(r)
+		rl := pool.RecurringLesson{ID: in.ID.orNew(), WeekType: pool.EveryWeek, TeacherID: caller.defaultTeacher()}
 		if err := in.apply(&rl); err != nil {
+			return err
+		}
+		if err := caller.mayKeep("a recurring lesson", rl.TeacherID); err != nil {
 			return err
 		}
 		if err := rl.Validate(); err != nil {
@@ -65,7 +72,7 @@ func (c Calendar) recurringRoutes(rt *Router) {
 			return err
 		}
 		w.Header().Set("Location", base+"/"+rl.ID+"/")
-		writeJSON(w, http.StatusCreated, newRecurringJSON(rl))
+		writeJSON(w, http.StatusCreated, c.recurringWithWarnings(r, rl))
 		return nil
 	})
 	rt.handle(http.MethodGet, base+"/{id}", func(w http.ResponseWriter, r *http.Request) error {
@@ -81,15 +88,25 @@ func (c Calendar) recurringRoutes(rt *Router) {
 		if err := decodeBody(w, r, &in); err != nil {
 			return err
 		}
-		rl, err := pool.EditRecurringLesson(r.Context(), c.Recurring, r.PathValue("id"), in.apply)
+		caller := CallerOf(r)
+		rl, err := pool.EditRecurringLesson(r.Context(), c.Recurring, r.PathValue("id"), func(rl *pool.RecurringLesson) error {
+			what := "recurring lesson " + rl.ID
+			if err := caller.mayEdit(what, rl.TeacherID); err != nil {
+				return err
+			}
+			if err := in.apply(rl); err != nil {
+				return err
+			}
+			return caller.mayKeep(what, rl.TeacherID)
+		})
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, newRecurringJSON(rl))
+		writeJSON(w, http.StatusOK, c.recurringWithWarnings(r, rl))
 		return nil
 	})
 	rt.handle(http.MethodDelete, base+"/{id}", func(w http.ResponseWriter, r *http.Request) error {
-		if err := c.Recurring.DeleteRecurringLesson(r.Context(), r.PathValue("id")); err != nil {
+		if err := c.deleteRecurring(r.Context(), CallerOf(r), r.PathValue("id")); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -109,7 +126,11 @@ func (c Calendar) recurringRoutes(rt *Router) {
 		if err != nil {
 			return err
 		}
+		caller := CallerOf(r)
 		rl, err := pool.EditRecurringLesson(r.Context(), c.Recurring, r.PathValue("id"), func(rl *pool.RecurringLesson) error {
+			if err := caller.mayEdit("recurring lesson "+rl.ID, rl.TeacherID); err != nil {
+				return err
+			}
 			return cancelOccurrence(rl, d, c.Anchor)
 		})
 		if err != nil {
@@ -118,6 +139,25 @@ func (c Calendar) recurringRoutes(rt *Router) {
 		writeJSON(w, http.StatusOK, newRecurringJSON(rl))
 		return nil
 	})
+}
+
+// deleteRecurring removes recurring lesson id if the caller may, conditional
+// on the version the decision was made on, so that a series given to another
+// teacher meanwhile is not deleted by its former one.
+func (c Calendar) deleteRecurring(ctx context.Context, caller Caller, id string) error {
+	for attempt := 0; ; attempt++ {
+		rl, err := c.Recurring.RecurringLesson(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := caller.mayEdit("recurring lesson "+id, rl.TeacherID); err != nil {
+			return err
+		}
+		err = c.Recurring.DeleteRecurringLessonVersion(ctx, id, rl.Version)
+		if !errors.Is(err, pool.ErrRecurringChanged) || attempt >= 10 {
+			return err
+		}
+	}
 }
 
 // cancelOccurrence adds d to rl's cancelled dates if rl meets on d (weeks

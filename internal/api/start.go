@@ -15,7 +15,10 @@ var lessonRef = regexp.MustCompile(`^[A-Za-z0-9_.:@-]{1,128}$`)
 // NewStartLesson returns the start-lesson function's handler:
 //
 //	POST /schedule/lesson/{id}/start
-func NewStartLesson(svc *pool.Service, log *slog.Logger) *Router {
+//
+// Admins start any lesson; teachers their own lessons and their own series'
+// occurrences (owners tells whose they are).
+func NewStartLesson(svc *pool.Service, owners Owners, log *slog.Logger) *Router {
 	rt := NewRouter(log)
 	rt.handle(http.MethodPost, "/schedule/lesson/{id}/start", func(w http.ResponseWriter, r *http.Request) error {
 		id := r.PathValue("id")
@@ -26,11 +29,15 @@ func NewStartLesson(svc *pool.Service, log *slog.Logger) *Router {
 		if _, err := readBody(w, r); err != nil {
 			return err
 		}
+		caller := CallerOf(r)
+		if err := caller.mayStartLesson(r.Context(), owners, id); err != nil {
+			return err
+		}
 		l, err := svc.Start(r.Context(), id)
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, startedJSON(l))
+		writeJSON(w, http.StatusOK, caller.startedJSON(l))
 		return nil
 	})
 	return rt
@@ -38,7 +45,7 @@ func NewStartLesson(svc *pool.Service, log *slog.Logger) *Router {
 
 type meetingJSON struct {
 	ID       string `json:"id"`
-	StartURL string `json:"start_url"`
+	StartURL string `json:"start_url,omitempty"`
 	JoinURL  string `json:"join_url"`
 	Password string `json:"password"`
 }
@@ -52,11 +59,17 @@ type startedBody struct {
 	Lesson      lessonJSON  `json:"lesson"`
 }
 
-func startedJSON(l pool.Lesson) startedBody {
+// startedJSON is the answer to a start, with the host link only for those
+// who may see it.
+func (c Caller) startedJSON(l pool.Lesson) startedBody {
 	m := l.Meeting
-	return startedBody{
+	b := startedBody{
 		Status: "success", LessonID: l.ID, ZoomAccount: l.AccountName,
 		MeetingData: meetingJSON{ID: m.ID, StartURL: m.StartURL, JoinURL: m.JoinURL, Password: m.Password},
-		Lesson:      newLessonJSON(l),
+		Lesson:      c.lessonJSON(l),
 	}
+	if !c.seesStartURL(l.TeacherID) {
+		b.MeetingData.StartURL = ""
+	}
+	return b
 }

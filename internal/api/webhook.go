@@ -26,7 +26,7 @@ const WebhookTimeout = 2 * time.Second
 // event, known or not, so that Zoom does not send it again.
 func NewZoomWebhook(v zoom.Verifier, releaser *pool.Releaser, log *slog.Logger) *Router {
 	rt := NewRouter(log)
-	rt.handle(http.MethodPost, "/schedule/webhook/zoom", func(w http.ResponseWriter, r *http.Request) error {
+	rt.handlePublic(http.MethodPost, "/schedule/webhook/zoom", func(w http.ResponseWriter, r *http.Request) error {
 		body, err := readBody(w, r)
 		if err != nil {
 			return err

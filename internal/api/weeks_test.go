@@ -11,6 +11,7 @@ import (
 	"zoompool/internal/app"
 	"zoompool/internal/pool"
 	"zoompool/internal/pooltest"
+	"zoompool/internal/zoom"
 )
 
 // Without UPPER_WEEK_ANCHOR a date's week is upper or lower by its own
@@ -19,7 +20,7 @@ import (
 // Monday is 26 August 2030, the next one's 1 September 2031), so 25 August
 // and 1 September 2031 are both upper weeks.
 func TestWeekParityWithoutAnchor(t *testing.T) {
-	h := newHarnessWith(t, func(c *app.Config) { c.UpperWeekAnchor = pool.Date{} }, 1)
+	h := newHarnessWith(t, &zoom.Fake{}, func(c *app.Config) { c.UpperWeekAnchor = pool.Date{} }, 1)
 	var clock atomic.Int64
 	setClock := func(s string) {
 		at, err := time.Parse(time.RFC3339, s)
@@ -47,7 +48,7 @@ func TestWeekParityWithoutAnchor(t *testing.T) {
 	// A feed made in September 2030 has the occurrences of September 2031:
 	// the new academic year's rhythm is a rule of its own.
 	setClock("2030-09-15T12:00:00Z")
-	r := h.do(t, http.MethodGet, "/api/schedule/calendar.ics?start=2030-10-01&end=2031-10-01", nil)
+	r := h.do(t, http.MethodGet, h.feedPath(t, "")+"&start=2030-10-01&end=2031-10-01", nil)
 	if r.status != http.StatusOK {
 		t.Fatalf("calendar.ics: %d %s", r.status, r.body)
 	}

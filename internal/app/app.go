@@ -16,7 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"zoompool/internal/api"
+	"zoompool/internal/auth"
 	"zoompool/internal/dynamo"
+	"zoompool/internal/forecast"
 	"zoompool/internal/pool"
 	"zoompool/internal/schedule"
 	"zoompool/internal/zoom"
@@ -31,9 +33,12 @@ type Config struct {
 	DynamoDBEndpoint string
 	// PoolID names the account pool (POOL_ID, default "default").
 	PoolID string
-	// ZoomClient selects the Zoom client (ZOOM_CLIENT): "fake" (the default
-	// until the live client exists) answers like Zoom without calling it.
+	// ZoomClient selects the Zoom client (ZOOM_CLIENT): "live" calls Zoom's
+	// API; "fake" (the default of functions that do not call Zoom, and of the
+	// local runner) answers like Zoom without calling it.
 	ZoomClient string
+	// Zoom configures the live client.
+	Zoom ZoomConfig
 	// StartLease is how long a claim may stay unconfirmed before it is
 	// reclaimed (START_LEASE, default 60s). It must exceed the start function's timeout.
 	StartLease time.Duration
@@ -55,7 +60,24 @@ type Config struct {
 	// academic year, which starts with an upper week in the week holding 1
 	// September (schedule.DefaultAnchor).
 	UpperWeekAnchor pool.Date
+	// Identity names the token claims holding a caller's roles (ROLES_CLAIM,
+	// default cognito:groups) and teacher id (TEACHER_ID_CLAIM, default sub).
+	Identity api.Identity
+	// FeedKey signs the private links of the calendar feed
+	// (CALENDAR_FEED_KEY). Without it (and without the parameter below) the
+	// feed is switched off.
+	FeedKey string
+	// FeedKeyParameter names the SSM SecureString parameter holding FeedKey
+	// (CALENDAR_FEED_KEY_PARAMETER); FromEnv reads it when FeedKey is empty.
+	FeedKeyParameter string
+	// ForecastMargin widens every lesson on both sides in capacity forecasts
+	// and warnings, to count early starts and overruns (FORECAST_MARGIN,
+	// default 0, at most MaxForecastMargin).
+	ForecastMargin time.Duration
 }
+
+// MaxForecastMargin bounds FORECAST_MARGIN.
+const MaxForecastMargin = 2 * time.Hour
 
 // DefaultStartLease is START_LEASE when it is not set.
 const DefaultStartLease = time.Minute
@@ -64,6 +86,11 @@ const DefaultStartLease = time.Minute
 // examples when ZOOM_WEBHOOK_SECRET_TOKEN is not set. It is public, so it
 // guards nothing: deployed functions never use it.
 const LocalWebhookSecret = "local-only-zoom-pool-webhook"
+
+// LocalFeedKey signs the local runner's calendar feed links when
+// CALENDAR_FEED_KEY is not set. It is public, so it guards nothing: deployed
+// functions never use it.
+const LocalFeedKey = "local-only-zoom-pool-calendar-feeds"
 
 // ConfigFromEnv reads and checks the configuration.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
@@ -77,6 +104,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 
 		WebhookSecret:          getenv("ZOOM_WEBHOOK_SECRET_TOKEN"),
 		WebhookSecretParameter: getenv("ZOOM_WEBHOOK_SECRET_PARAMETER"),
+
+		Identity: api.Identity{
+			RolesClaim:     or(getenv("ROLES_CLAIM"), api.DefaultIdentity.RolesClaim),
+			TeacherIDClaim: or(getenv("TEACHER_ID_CLAIM"), api.DefaultIdentity.TeacherIDClaim),
+		},
+		FeedKey:          getenv("CALENDAR_FEED_KEY"),
+		FeedKeyParameter: getenv("CALENDAR_FEED_KEY_PARAMETER"),
 	}
 	var problems []string
 	if c.TableName == "" {
@@ -85,9 +119,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if !pool.ValidID(c.PoolID) {
 		problems = append(problems, fmt.Sprintf("POOL_ID %q is not 1 to 64 letters, digits, '-' or '_'", c.PoolID))
 	}
-	if c.ZoomClient != "fake" {
-		problems = append(problems, fmt.Sprintf("ZOOM_CLIENT %q is not known; the only client is \"fake\"", c.ZoomClient))
-	}
+	problems = append(problems, readZoomConfig(getenv, &c)...)
 	if s := getenv("START_LEASE"); s != "" {
 		d, err := time.ParseDuration(s)
 		if err != nil || d < 10*time.Second {
@@ -101,6 +133,17 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Sprintf("RELEASE_GRACE %q is not a positive duration such as 15m", s))
 		}
 		c.ReleaseGrace = d
+	}
+	if s := getenv("FORECAST_MARGIN"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 || d > MaxForecastMargin {
+			problems = append(problems, fmt.Sprintf("FORECAST_MARGIN %q is not a duration from 0m to %dh, such as 5m", s, int(MaxForecastMargin.Hours())))
+		}
+		c.ForecastMargin = d
+	}
+	if c.FeedKey != "" && len(c.FeedKey) < auth.MinFeedKeyLen {
+		problems = append(problems, fmt.Sprintf("CALENDAR_FEED_KEY is %d characters long; use at least %d, such as the output of `openssl rand -base64 32`",
+			len(c.FeedKey), auth.MinFeedKeyLen))
 	}
 	var err error
 	if c.UpperWeekAnchor, err = ParseUpperWeekAnchor(getenv("UPPER_WEEK_ANCHOR")); err != nil {
@@ -143,7 +186,9 @@ type App struct {
 	Zoom     pool.Zoom
 	Service  *pool.Service
 	Releaser *pool.Releaser
-	Log      *slog.Logger
+	// Planner computes capacity forecasts, warnings and the daily look-ahead.
+	Planner *forecast.Planner
+	Log     *slog.Logger
 	// Now is the clock of the app's handlers; time.Now when nil.
 	Now func() time.Time
 }
@@ -177,6 +222,7 @@ func New(ctx context.Context, cfg Config, client *dynamodb.Client, z pool.Zoom, 
 	// Starting a calendar occurrence creates its lesson first.
 	occurrences := &schedule.Materializer{Store: store, Anchor: cfg.UpperWeekAnchor, Now: a.now}
 	a.Service.Materialize = occurrences.Materialize
+	a.Planner = &forecast.Planner{Store: store, Anchor: cfg.UpperWeekAnchor, Margin: cfg.ForecastMargin, Now: a.now, Log: log}
 	return a, nil
 }
 
@@ -193,18 +239,45 @@ func FromEnv(ctx context.Context, getenv func(string) string) (*App, error) {
 			return nil, err
 		}
 	}
-	return New(ctx, cfg, nil, nil, log)
+	if cfg.FeedKey == "" && cfg.FeedKeyParameter != "" {
+		if cfg.FeedKey, err = readSecretParameter(ctx, cfg.FeedKeyParameter, log); err != nil {
+			return nil, err
+		}
+	}
+	z, err := NewZoom(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, cfg, nil, z, log)
+}
+
+// signedIn makes rt read callers' roles and teacher ids from the configured claims.
+func (a *App) signedIn(rt *api.Router) *api.Router {
+	rt.SetIdentity(a.Config.Identity)
+	return rt
 }
 
 // StartLesson is the start-lesson function's handler.
-func (a *App) StartLesson() *api.Router { return api.NewStartLesson(a.Service, a.Log) }
+func (a *App) StartLesson() *api.Router {
+	return a.signedIn(api.NewStartLesson(a.Service, a.Store, a.Log))
+}
 
 // Accounts is the accounts function's handler.
-func (a *App) Accounts() *api.Router { return api.NewAccounts(a.Store, a.Log) }
+func (a *App) Accounts() *api.Router { return a.signedIn(api.NewAccounts(a.Store, a.Log)) }
 
 // Calendar is the calendar function's handler.
 func (a *App) Calendar() *api.Router {
-	return api.NewCalendar(api.Calendar{Lessons: a.Store, Recurring: a.Store, Anchor: a.Config.UpperWeekAnchor, Now: a.now, Log: a.Log})
+	c := api.Calendar{Lessons: a.Store, Recurring: a.Store, Users: a.Store, Anchor: a.Config.UpperWeekAnchor, Now: a.now, Log: a.Log,
+		Forecast: a.Planner}
+	if a.Config.FeedKey == "" {
+		a.Log.Error("no calendar feed key is configured: calendar links are switched off; " +
+			"set CALENDAR_FEED_KEY_PARAMETER (or CALENDAR_FEED_KEY)")
+	} else if signer, err := auth.NewFeedSigner(a.Config.FeedKey); err != nil {
+		a.Log.Error("calendar links are switched off", "err", err)
+	} else {
+		c.Feeds = signer
+	}
+	return a.signedIn(api.NewCalendar(c))
 }
 
 // ZoomWebhook is the zoom-webhook function's handler.
@@ -220,6 +293,13 @@ func (a *App) ZoomWebhook() *api.Router {
 // ReleaseStuck is the release-stuck function's handler.
 func (a *App) ReleaseStuck() func(context.Context, events.EventBridgeEvent) (api.SweepResult, error) {
 	return api.NewReleaseStuck(a.Releaser)
+}
+
+// Scheduled is the release-stuck function's handler for all its scheduled
+// events: the daily look-ahead event computes the capacity look-ahead, every
+// other event runs a sweep.
+func (a *App) Scheduled() func(context.Context, events.EventBridgeEvent) (any, error) {
+	return api.NewScheduled(a.ReleaseStuck(), api.NewLookAhead(a.Planner))
 }
 
 // HTTPFunctions returns the handler of every HTTP function by its logical id

@@ -14,7 +14,7 @@ import (
 
 // readSecretParameter reads an SSM SecureString parameter, once per cold
 // start. A parameter that does not exist yields "" (so the webhook refuses
-// everything until it is created); any other failure is returned, so that
+// everything, or the calendar links stay off, until it is created); any other failure is returned, so that
 // Lambda starts the function afresh and tries again.
 func readSecretParameter(ctx context.Context, name string, log *slog.Logger) (string, error) {
 	cfg, err := config.LoadDefaultConfig(ctx)
@@ -23,7 +23,7 @@ func readSecretParameter(ctx context.Context, name string, log *slog.Logger) (st
 	}
 	out, err := ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
 	if _, missing := errors.AsType[*types.ParameterNotFound](err); missing {
-		log.Error("the SSM parameter with the Zoom webhook secret token does not exist", "parameter", name)
+		log.Error("the SSM parameter does not exist", "parameter", name)
 		return "", nil
 	}
 	if err != nil {

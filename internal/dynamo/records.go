@@ -16,6 +16,7 @@ import (
 //	lesson           pk=LESSON#<id>     sk=LESSON
 //	meeting lookup   pk=MEETING#<id>    sk=MEETING
 //	recurring lesson pk=RECURRING#<id>  sk=RECURRING
+//	user             pk=USER#<sub>      sk=USER        (users.go)
 //
 // Accounts and their holds share a partition, so one consistent Query reads the
 // whole pool. Lessons carry three GSI keys: by-date (month of start, then start),

@@ -72,6 +72,28 @@ func (s *Store) DeleteRecurringLesson(ctx context.Context, id string) error {
 	return nil
 }
 
+// DeleteRecurringLessonVersion removes recurring lesson id if its stored
+// Version is still version. It returns pool.ErrRecurringChanged when it is
+// not, and recurring_lesson_not_found when there is none.
+func (s *Store) DeleteRecurringLessonVersion(ctx context.Context, id string, version int) error {
+	e := expr(expression.NewBuilder().WithCondition(eq("version", version)))
+	_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: &s.table, Key: key(recurringPK(id), recurringSK),
+		ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
+	})
+	if _, ok := asConditionFailed(err); ok {
+		// A failed condition does not say whether the item is gone or changed.
+		if _, err := s.RecurringLesson(ctx, id); err != nil {
+			return err
+		}
+		return pool.ErrRecurringChanged
+	}
+	if err != nil {
+		return fmt.Errorf("delete recurring lesson %s: %w", id, err)
+	}
+	return nil
+}
+
 // RecurringLessons returns the recurring lessons q selects, read with one
 // Query of the index that fits (teacher, group, or all), which starts at
 // q.ValidSince: series that ended before it are not read. Index reads are

@@ -1,22 +1,90 @@
 package localstack
 
 import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"zoompool"
 	"zoompool/internal/api"
+	"zoompool/internal/auth"
 	"zoompool/internal/sam"
 )
 
-// Gateway routes every HttpApi route that template.yaml declares to its
-// function's handler (by logical id), as API Gateway does in AWS.
-func Gateway(handlers map[string]*api.Router, log *slog.Logger) (*api.Router, error) {
+// TokenVerifier checks the Authorization header of a request as API
+// Gateway's JWT authorizer does, and returns the claims it would pass on.
+type TokenVerifier interface {
+	Verify(ctx context.Context, authorization string) (map[string]string, error)
+}
+
+// GatewayOptions configures a Gateway.
+type GatewayOptions struct {
+	// Verifier checks the tokens of every route that has the JWT authorizer.
+	// It is required: authorization cannot be switched off.
+	Verifier TokenVerifier
+	// AllowedOrigins are the browser origins allowed to call the API ("*":
+	// any), answered with template.yaml's CorsConfiguration. None: no CORS.
+	AllowedOrigins []string
+	Log            *slog.Logger
+}
+
+// MaxPayload is the largest request body API Gateway's HTTP APIs accept.
+const MaxPayload = 10 << 20
+
+// Gateway stands in for API Gateway: it routes every HttpApi route that
+// template.yaml declares to its function's handler (by logical id), checks
+// the bearer token of every route but those with Authorizer: NONE as the JWT
+// authorizer does, and hands the function the request as a Lambda proxy event
+// (payload format 2.0) with the verified claims in its request context,
+// through the same adapter the Lambda functions run. It answers CORS
+// preflight requests as the HttpApi's CorsConfiguration makes API Gateway do.
+type Gateway struct {
+	router   *api.Router
+	routes   []sam.Route
+	verifier TokenVerifier
+	cors     *sam.Cors
+	origins  []string
+	log      *slog.Logger
+}
+
+var pathParam = regexp.MustCompile(`\{([A-Za-z0-9_]+)\}`)
+
+// NewGateway returns the gateway of template.yaml's routes to handlers.
+func NewGateway(handlers map[string]*api.Router, opts GatewayOptions) (*Gateway, error) {
+	if opts.Verifier == nil {
+		return nil, errors.New("gateway: no token verifier: every route but the public ones needs one")
+	}
 	tmpl, err := sam.Parse(zoompool.Template)
 	if err != nil {
 		return nil, err
 	}
-	gw := api.NewRouter(log)
+	g := &Gateway{router: api.NewRouter(opts.Log), verifier: opts.Verifier, origins: opts.AllowedOrigins, log: opts.Log}
+	if g.log == nil {
+		g.log = slog.Default()
+	}
+	if len(tmpl.APIs) == 1 {
+		g.cors = tmpl.APIs[0].Cors
+	}
+	if len(g.origins) > 0 && g.cors == nil {
+		return nil, errors.New("gateway: allowed origins are set, but template.yaml's HttpApi has no CorsConfiguration")
+	}
 	for _, f := range tmpl.Functions {
 		if len(f.Routes) == 0 {
 			continue
@@ -26,8 +94,206 @@ func Gateway(handlers map[string]*api.Router, log *slog.Logger) (*api.Router, er
 			return nil, fmt.Errorf("template.yaml routes requests to %s, which has no handler", f.LogicalID)
 		}
 		for _, r := range f.Routes {
-			gw.Handle(r.Method, r.Path, h)
+			g.router.Handle(r.Method, r.Path, g.route(r, h))
+			g.routes = append(g.routes, r)
 		}
 	}
-	return gw, nil
+	return g, nil
+}
+
+// Routes lists the routes the gateway serves, in template order.
+func (g *Gateway) Routes() []sam.Route { return slices.Clone(g.routes) }
+
+// ServeHTTP implements http.Handler.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	origin := r.Header.Get("Origin")
+	if g.cors != nil && len(g.origins) > 0 {
+		if r.Method == http.MethodOptions && origin != "" && r.Header.Get("Access-Control-Request-Method") != "" {
+			g.preflight(w, origin)
+			return
+		}
+		if allowed := g.allowedOrigin(origin); allowed != "" {
+			w.Header().Set("Access-Control-Allow-Origin", allowed)
+			if len(g.cors.ExposeHeaders) > 0 {
+				w.Header().Set("Access-Control-Expose-Headers", strings.Join(g.cors.ExposeHeaders, ","))
+			}
+			w.Header().Add("Vary", "Origin")
+		}
+	}
+	g.router.ServeHTTP(w, r)
+}
+
+// preflight answers a CORS preflight request itself, as API Gateway does when
+// the API has a CorsConfiguration: with the allowed methods and headers for
+// an allowed origin, and with no CORS headers (so the browser refuses) for
+// any other.
+func (g *Gateway) preflight(w http.ResponseWriter, origin string) {
+	if allowed := g.allowedOrigin(origin); allowed != "" {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", allowed)
+		h.Set("Access-Control-Allow-Methods", strings.Join(g.cors.AllowMethods, ","))
+		h.Set("Access-Control-Allow-Headers", strings.Join(g.cors.AllowHeaders, ","))
+		if g.cors.MaxAge > 0 {
+			h.Set("Access-Control-Max-Age", strconv.Itoa(g.cors.MaxAge))
+		}
+		h.Add("Vary", "Origin")
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// allowedOrigin is the Access-Control-Allow-Origin answer for origin, or "".
+func (g *Gateway) allowedOrigin(origin string) string {
+	switch {
+	case origin == "":
+		return ""
+	case slices.Contains(g.origins, "*"):
+		return "*"
+	case slices.Contains(g.origins, origin):
+		return origin
+	}
+	return ""
+}
+
+// route is the gateway's handler of one template route.
+func (g *Gateway) route(rt sam.Route, h http.Handler) http.Handler {
+	var params []string
+	for _, m := range pathParam.FindAllStringSubmatch(rt.Path, -1) {
+		params = append(params, m[1])
+	}
+	fn := httpadapter.NewV2(h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var claims map[string]string
+		if !rt.Public() {
+			var err error
+			if claims, err = g.verifier.Verify(r.Context(), r.Header.Get("Authorization")); err != nil {
+				g.unauthorized(w, r, err)
+				return
+			}
+		}
+		ev, err := proxyEvent(r, rt, params, claims)
+		if err != nil {
+			gatewayAnswer(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+			return
+		}
+		res, err := fn.ProxyWithContext(r.Context(), ev)
+		if err != nil {
+			g.log.Error("function failed", "route", rt.String(), "err", err)
+			gatewayAnswer(w, http.StatusInternalServerError, "Internal Server Error")
+			return
+		}
+		writeProxyResponse(w, res)
+	})
+}
+
+// unauthorized answers as API Gateway's JWT authorizer refuses a request:
+// 401 {"message":"Unauthorized"}, saying why in WWW-Authenticate.
+func (g *Gateway) unauthorized(w http.ResponseWriter, r *http.Request, err error) {
+	why := "the token could not be checked"
+	if te, ok := errors.AsType[*auth.TokenError](err); ok {
+		why = te.Description
+	} else {
+		g.log.Error("cannot check tokens", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer scope="" error="invalid_token" error_description=%q`, why))
+	gatewayAnswer(w, http.StatusUnauthorized, "Unauthorized")
+}
+
+// gatewayAnswer writes an answer of API Gateway itself.
+func gatewayAnswer(w http.ResponseWriter, status int, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "{\"message\":%q}\n", message)
+}
+
+// proxyEvent is the Lambda proxy event (payload format 2.0) API Gateway would
+// send for r on route rt, with the authorizer's claims.
+func proxyEvent(r *http.Request, rt sam.Route, params []string, claims map[string]string) (events.APIGatewayV2HTTPRequest, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
+	if err != nil {
+		return events.APIGatewayV2HTTPRequest{}, err
+	}
+	if len(body) > MaxPayload {
+		return events.APIGatewayV2HTTPRequest{}, errors.New("payload too large")
+	}
+	now := time.Now()
+	routeKey := rt.String()
+	ev := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: routeKey, RawPath: r.URL.EscapedPath(), RawQueryString: r.URL.RawQuery,
+		Headers: map[string]string{}, QueryStringParameters: map[string]string{}, PathParameters: map[string]string{},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RouteKey: routeKey, AccountID: "local", APIID: "local", Stage: "$default", DomainName: r.Host,
+			DomainPrefix: strings.SplitN(r.Host, ".", 2)[0], RequestID: requestID(), Time: now.UTC().Format("02/Jan/2006:15:04:05 -0700"),
+			TimeEpoch: now.UnixMilli(),
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: r.Method, Path: r.URL.Path, Protocol: r.Proto,
+				SourceIP: sourceIP(r), UserAgent: r.UserAgent()},
+		},
+	}
+	if claims != nil {
+		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims, Scopes: nil},
+		}
+	}
+	for name, values := range r.Header {
+		if strings.EqualFold(name, "Cookie") {
+			for _, v := range values {
+				ev.Cookies = append(ev.Cookies, strings.Split(v, "; ")...)
+			}
+			continue
+		}
+		ev.Headers[strings.ToLower(name)] = strings.Join(values, ",")
+	}
+	ev.Headers["host"] = r.Host
+	ev.Headers["x-forwarded-proto"] = "http"
+	ev.Headers["x-forwarded-for"] = sourceIP(r)
+	for name, values := range r.URL.Query() {
+		ev.QueryStringParameters[name] = strings.Join(values, ",")
+	}
+	for _, p := range params {
+		ev.PathParameters[p] = r.PathValue(p)
+	}
+	if utf8.Valid(body) {
+		ev.Body = string(body)
+	} else {
+		ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
+	}
+	return ev, nil
+}
+
+// writeProxyResponse writes a function's proxy response as API Gateway does.
+func writeProxyResponse(w http.ResponseWriter, res events.APIGatewayV2HTTPResponse) {
+	h := w.Header()
+	for k, v := range res.Headers {
+		h.Set(k, v)
+	}
+	for k, vs := range res.MultiValueHeaders {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	for _, c := range res.Cookies {
+		h.Add("Set-Cookie", c)
+	}
+	body := []byte(res.Body)
+	if res.IsBase64Encoded {
+		if b, err := base64.StdEncoding.DecodeString(res.Body); err == nil {
+			body = b
+		}
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(res.StatusCode)
+	_, _ = io.Copy(w, bytes.NewReader(body))
+}
+
+func sourceIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func requestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -18,6 +18,7 @@ const (
 	KindExhausted                // every account is busy; retry after RetryAfter
 	KindUnavailable              // a dependency (Zoom, storage) failed; nothing was kept
 	KindUnauthorized             // the caller could not prove who it is (e.g. a webhook's signature)
+	KindForbidden                // the caller is known but lacks the role or ownership the request needs
 )
 
 // Error is a domain error with a stable machine code (e.g. "lesson_not_found")
@@ -54,6 +55,12 @@ func NotFoundf(code, format string, args ...any) error {
 // Conflictf returns a conflict error with the given code.
 func Conflictf(code, format string, args ...any) error {
 	return &Error{Kind: KindConflict, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Forbiddenf returns a forbidden error (code forbidden) whose message says
+// which role or ownership the caller lacks.
+func Forbiddenf(format string, args ...any) error {
+	return &Error{Kind: KindForbidden, Code: "forbidden", Message: fmt.Sprintf(format, args...)}
 }
 
 // ErrorKind returns the kind of err's domain Error, or KindInternal.

@@ -33,10 +33,10 @@ func (q LessonQuery) Validate() error {
 // validateFilters checks the optional teacher and group of a query.
 func validateFilters(teacherID, groupID string) error {
 	switch {
-	case teacherID != "" && !ValidID(teacherID):
-		return Invalidf("teacher_id must be 1 to %d letters, digits, '-' or '_'", maxIDLen)
-	case groupID != "" && !ValidID(groupID):
-		return Invalidf("group_id must be 1 to %d letters, digits, '-' or '_'", maxIDLen)
+	case teacherID != "" && !ValidPersonID(teacherID):
+		return Invalidf("teacher_id must be %s", personIDRule)
+	case groupID != "" && !ValidPersonID(groupID):
+		return Invalidf("group_id must be %s", personIDRule)
 	}
 	return nil
 }

@@ -126,6 +126,7 @@ const (
 
 var (
 	idPattern     = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	personPattern = regexp.MustCompile(`^[A-Za-z0-9._@+-]+$`)
 	secretPattern = regexp.MustCompile(`^[A-Za-z0-9/_+=.@:-]+$`)
 )
 
@@ -134,6 +135,20 @@ var (
 func ValidID(s string) bool {
 	return len(s) > 0 && len(s) <= maxIDLen && idPattern.MatchString(s)
 }
+
+// maxPersonIDLen is the longest teacher or group id: an e-mail address.
+const maxPersonIDLen = 254
+
+// ValidPersonID reports whether s can be the id of a teacher or a group: 1 to
+// 254 letters, digits, '.', '_', '-', '@' or '+', so that the user names and
+// e-mail addresses schools sign in with fit, and nothing that could break a
+// key ('#', '/', spaces, control characters).
+func ValidPersonID(s string) bool {
+	return len(s) > 0 && len(s) <= maxPersonIDLen && personPattern.MatchString(s)
+}
+
+// personIDRule says what ValidPersonID accepts, for error messages.
+const personIDRule = "1 to 254 letters, digits, '.', '_', '-', '@' or '+' (a user name or e-mail address)"
 
 // NewID returns a random id for a new record.
 func NewID() string { return randomHex(8) }
@@ -177,10 +192,10 @@ func validateLessonFields(id, title, teacherID, groupID string) error {
 		return Invalidf("title is required")
 	case utf8.RuneCountInString(title) > maxTitleLen:
 		return Invalidf("title must be at most %d characters", maxTitleLen)
-	case !ValidID(teacherID):
-		return Invalidf("teacher_id is required: 1 to %d letters, digits, '-' or '_'", maxIDLen)
-	case !ValidID(groupID):
-		return Invalidf("group_id is required: 1 to %d letters, digits, '-' or '_'", maxIDLen)
+	case !ValidPersonID(teacherID):
+		return Invalidf("teacher_id is required: %s", personIDRule)
+	case !ValidPersonID(groupID):
+		return Invalidf("group_id is required: %s", personIDRule)
 	}
 	return nil
 }

@@ -32,12 +32,6 @@ type Store interface {
 	Release(ctx context.Context, r Release) error
 }
 
-// Zoom creates and deletes meetings. Package zoom implements it.
-type Zoom interface {
-	CreateMeeting(ctx context.Context, a Account, l Lesson) (Meeting, error)
-	DeleteMeeting(ctx context.Context, a Account, meetingID string) error
-}
-
 // Claim is one attempt to lend an account to a lesson.
 type Claim struct {
 	Account    Account

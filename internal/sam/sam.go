@@ -14,6 +14,29 @@ import (
 type Template struct {
 	Functions []Function
 	Table     Table
+	// APIs are the AWS::Serverless::HttpApi resources.
+	APIs []HTTPAPI
+}
+
+// HTTPAPI is an AWS::Serverless::HttpApi: how it authorizes requests and
+// answers browsers.
+type HTTPAPI struct {
+	LogicalID string
+	// DefaultAuthorizer guards every route that names no authorizer of its own.
+	DefaultAuthorizer string
+	// Authorizers are the names of the authorizers it defines.
+	Authorizers []string
+	// Cors is its CorsConfiguration (the branch used when origins are
+	// allowed, if it is conditional), or nil.
+	Cors *Cors
+}
+
+// Cors is an HttpApi's CorsConfiguration, without its origins (a parameter).
+type Cors struct {
+	AllowMethods  []string `yaml:"AllowMethods"`
+	AllowHeaders  []string `yaml:"AllowHeaders"`
+	ExposeHeaders []string `yaml:"ExposeHeaders"`
+	MaxAge        int      `yaml:"MaxAge"`
 }
 
 // Function is an AWS::Serverless::Function.
@@ -33,7 +56,16 @@ type Function struct {
 type Route struct {
 	Method string
 	Path   string
+	// Authorizer is the event's Auth.Authorizer: "" for its API's default
+	// authorizer, or NoAuthorizer for a route that anyone may call.
+	Authorizer string
 }
+
+// NoAuthorizer is the Auth.Authorizer of a route without authorization.
+const NoAuthorizer = "NONE"
+
+// Public reports whether the route is called without a token.
+func (r Route) Public() bool { return r.Authorizer == NoAuthorizer }
 
 func (r Route) String() string { return r.Method + " " + r.Path }
 
@@ -91,8 +123,19 @@ type functionProps struct {
 			Path               string `yaml:"Path"`
 			Schedule           string `yaml:"Schedule"`
 			ScheduleExpression string `yaml:"ScheduleExpression"`
+			Auth               struct {
+				Authorizer string `yaml:"Authorizer"`
+			} `yaml:"Auth"`
 		} `yaml:"Properties"`
 	} `yaml:"Events"`
+}
+
+type httpAPIProps struct {
+	Auth struct {
+		DefaultAuthorizer string               `yaml:"DefaultAuthorizer"`
+		Authorizers       map[string]yaml.Node `yaml:"Authorizers"`
+	} `yaml:"Auth"`
+	CorsConfiguration yaml.Node `yaml:"CorsConfiguration"`
 }
 
 type tableProps struct {
@@ -127,12 +170,26 @@ func Parse(data []byte) (Template, error) {
 				ev := p.Events[name]
 				switch ev.Type {
 				case "HttpApi":
-					f.Routes = append(f.Routes, Route{Method: strings.ToUpper(ev.Properties.Method), Path: ev.Properties.Path})
+					f.Routes = append(f.Routes, Route{Method: strings.ToUpper(ev.Properties.Method), Path: ev.Properties.Path,
+						Authorizer: ev.Properties.Auth.Authorizer})
 				case "Schedule", "ScheduleV2":
 					f.Schedules = append(f.Schedules, ev.Properties.Schedule+ev.Properties.ScheduleExpression)
 				}
 			}
 			t.Functions = append(t.Functions, f)
+		case "AWS::Serverless::HttpApi":
+			var p httpAPIProps
+			if err := res.Properties.Decode(&p); err != nil {
+				return Template{}, fmt.Errorf("HTTP API %s: %w", id, err)
+			}
+			api := HTTPAPI{LogicalID: id, DefaultAuthorizer: p.Auth.DefaultAuthorizer, Authorizers: sortedKeys(p.Auth.Authorizers)}
+			if cors := conditional(&p.CorsConfiguration); cors != nil && cors.Kind == yaml.MappingNode {
+				api.Cors = &Cors{}
+				if err := cors.Decode(api.Cors); err != nil {
+					return Template{}, fmt.Errorf("HTTP API %s: CorsConfiguration: %w", id, err)
+				}
+			}
+			t.APIs = append(t.APIs, api)
 		case "AWS::DynamoDB::Table":
 			tables++
 			var p tableProps
@@ -152,6 +209,15 @@ func Parse(data []byte) (Template, error) {
 		return Template{}, fmt.Errorf("template declares %d DynamoDB tables, want 1", tables)
 	}
 	return t, nil
+}
+
+// conditional returns the value of n, or of its first branch when n is an
+// !If [condition, then, else].
+func conditional(n *yaml.Node) *yaml.Node {
+	if n.Tag == "!If" && n.Kind == yaml.SequenceNode && len(n.Content) == 3 {
+		return n.Content[1]
+	}
+	return n
 }
 
 // Function returns the function with the given logical id.

@@ -36,6 +36,8 @@ type FakeMeeting struct {
 	AccountID string
 	LessonID  string
 	Topic     string
+	// Ended is set by EndMeeting.
+	Ended bool
 }
 
 var _ pool.Zoom = (*Fake)(nil)
@@ -67,16 +69,46 @@ func (f *Fake) CreateMeeting(ctx context.Context, a pool.Account, l pool.Lesson)
 	return m, nil
 }
 
-// DeleteMeeting implements pool.Zoom.
+// Meeting implements pool.Zoom: it returns the meeting with a fresh host
+// key in its start URL, as Zoom does, or pool.ErrMeetingNotFound.
+func (f *Fake) Meeting(ctx context.Context, a pool.Account, meetingID string) (pool.Meeting, error) {
+	if err := f.wait(ctx); err != nil {
+		return pool.Meeting{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, ok := f.meetings[meetingID]
+	if !ok {
+		return pool.Meeting{}, fmt.Errorf("meeting %s: %w", meetingID, pool.ErrMeetingNotFound)
+	}
+	m.StartURL = fmt.Sprintf("https://zoom.us/s/%s?zak=%s", meetingID, text(40))
+	f.meetings[meetingID] = m
+	return m.Meeting, nil
+}
+
+// EndMeeting implements pool.Zoom: the meeting is marked ended. A meeting the
+// fake does not hold is not an error, as with Zoom's 404.
+func (f *Fake) EndMeeting(ctx context.Context, a pool.Account, meetingID string) error {
+	if err := f.wait(ctx); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if m, ok := f.meetings[meetingID]; ok {
+		m.Ended = true
+		f.meetings[meetingID] = m
+	}
+	return nil
+}
+
+// DeleteMeeting implements pool.Zoom. A meeting the fake does not hold is
+// not an error, as with Zoom's 404.
 func (f *Fake) DeleteMeeting(ctx context.Context, a pool.Account, meetingID string) error {
 	if err := f.wait(ctx); err != nil {
 		return err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, ok := f.meetings[meetingID]; !ok {
-		return fmt.Errorf("zoom: meeting %s does not exist", meetingID)
-	}
 	delete(f.meetings, meetingID)
 	return nil
 }
@@ -103,14 +135,7 @@ func (f *Fake) wait(ctx context.Context) error {
 	if f.Delay <= 0 {
 		return ctx.Err()
 	}
-	t := time.NewTimer(f.Delay)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return sleep(ctx, f.Delay)
 }
 
 func digits(n int) string {
