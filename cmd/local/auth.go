@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -40,6 +41,8 @@ type authority struct {
 	verifier *auth.Verifier
 	// dev is the runner's own issuer, or nil when it trusts JWT_ISSUER.
 	dev *auth.Issuer
+	// signIn is the dev issuer's sign-in for browsers (the console).
+	signIn *auth.CodeFlow
 }
 
 // newAuthority trusts JWT_ISSUER for JWT_AUDIENCE (keys at JWKS_URL, or
@@ -62,19 +65,21 @@ func newAuthority(getenv func(string) string, base, devKey string) (*authority, 
 		return nil, err
 	}
 	v, err := auth.NewVerifier(auth.VerifierConfig{Issuer: is.URL, Audience: []string{devAudience}})
-	return &authority{verifier: v, dev: is}, err
+	return &authority{verifier: v, dev: is, signIn: devSignIn(is, getenv, base)}, err
 }
 
-// handler serves the development issuer's JWKS and OpenID configuration in
-// front of next, as any issuer serves them.
+// handler serves the development issuer's JWKS and OpenID configuration,
+// and its sign-in for browsers, in front of next, as any issuer serves them.
 func (a *authority) handler(next http.Handler) http.Handler {
 	if a.dev == nil {
 		return next
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", next)
-	mux.Handle(auth.JWKSPath, a.dev.Handler())
-	mux.Handle(auth.ConfigurationPath, a.dev.Handler())
+	issuer := a.signIn.Handler()
+	for _, p := range []string{auth.JWKSPath, auth.ConfigurationPath, auth.AuthorizePath, auth.TokenPath} {
+		mux.Handle(p, issuer)
+	}
 	return mux
 }
 
@@ -83,8 +88,8 @@ const roleNone = "none"
 
 // devToken mints a development token for sub with role (admin, teacher or
 // none) and teacher id, in the claims the functions read (ROLES_CLAIM,
-// TEACHER_ID_CLAIM).
-func devToken(is *auth.Issuer, getenv func(string) string, role, sub, teacherID string, ttl time.Duration) (string, error) {
+// TEACHER_ID_CLAIM), and any extra claims.
+func devToken(is *auth.Issuer, getenv func(string) string, role, sub, teacherID string, ttl time.Duration, extra map[string]any) (string, error) {
 	switch {
 	case role != api.RoleAdmin && role != api.RoleTeacher && role != roleNone:
 		return "", fmt.Errorf("-role %q: want admin, teacher or none", role)
@@ -100,6 +105,7 @@ func devToken(is *auth.Issuer, getenv func(string) string, role, sub, teacherID 
 		roles = append(roles, role)
 	}
 	claims := map[string]any{rolesClaim: roles, "cognito:username": sub}
+	maps.Copy(claims, extra)
 	switch {
 	case teacherClaim == "sub" && teacherID != "" && teacherID != sub:
 		return "", fmt.Errorf("-teacher-id %q differs from -sub %q, but TEACHER_ID_CLAIM is sub: a teacher's id is their sub; use -sub %s",
@@ -142,7 +148,7 @@ func tokenCommand(args []string, getenv func(string) string, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	tok, err := devToken(is, getenv, *role, *sub, *teacherID, *ttl)
+	tok, err := devToken(is, getenv, *role, *sub, *teacherID, *ttl, nil)
 	if err != nil {
 		return err
 	}
@@ -163,7 +169,7 @@ func demoTokens(is *auth.Issuer, getenv func(string) string) ([]demoToken, error
 		{variable: "TEACHER2", who: "teacher-2 (role teacher; " + demoSeries + ")"}}
 	for i, d := range []struct{ role, sub string }{{api.RoleAdmin, "admin"}, {api.RoleTeacher, "teacher-1"}, {api.RoleTeacher, "teacher-2"}} {
 		var err error
-		if out[i].token, err = devToken(is, getenv, d.role, d.sub, "", devTokenTTL); err != nil {
+		if out[i].token, err = devToken(is, getenv, d.role, d.sub, "", devTokenTTL, nil); err != nil {
 			return nil, err
 		}
 	}

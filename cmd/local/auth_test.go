@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
+	"zoompool/internal/auth"
 	"zoompool/internal/auth/authtest"
 )
 
@@ -162,5 +165,96 @@ func TestRunnerAnswersPreflight(t *testing.T) {
 	none := startRunner(t, "-demo=false")
 	if h := preflight(none.base, "https://console.school.example"); h.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("preflight without allowed origins: %v", h)
+	}
+}
+
+// The console signs in at the runner's development issuer with the code
+// flow and PKCE, and the token it gets opens the API.
+func TestConsoleSignsInAtTheDevelopmentIssuer(t *testing.T) {
+	r := startRunner(t, "-demo=false")
+	if !strings.Contains(r.banner, "console: "+r.base+"/console in a browser") {
+		t.Errorf("the banner does not say where the console is:\n%s", r.banner)
+	}
+	status, page := call(t, "GET", r.base+"/console", "", "")
+	if status != 200 || !strings.Contains(page, `<script src="console/console.js?v=`) {
+		t.Fatalf("GET /console: %d\n%s", status, page)
+	}
+	status, body := call(t, "GET", r.base+"/console/config.json", "", "")
+	var cfg struct {
+		Issuer        string `json:"issuer"`
+		ClientID      string `json:"client_id"`
+		Authorization string `json:"authorization_endpoint"`
+		Token         string `json:"token_endpoint"`
+	}
+	if err := json.Unmarshal([]byte(body), &cfg); err != nil || status != 200 || cfg.Issuer != r.base || cfg.ClientID != devAudience ||
+		cfg.Authorization != r.base+"/authorize" || cfg.Token != r.base+"/token" {
+		t.Fatalf("config.json: %d %s", status, body)
+	}
+
+	verifier := strings.Repeat("v", 50)
+	form := url.Values{"response_type": {"code"}, "client_id": {cfg.ClientID}, "redirect_uri": {r.base + "/console"},
+		"scope": {"openid"}, "state": {"s"}, "code_challenge": {auth.S256(verifier)}, "code_challenge_method": {"S256"}}
+	status, page = call(t, "GET", cfg.Authorization+"?"+form.Encode(), "", "")
+	if status != 200 || !strings.Contains(page, `data-user="teacher-2"`) {
+		t.Fatalf("sign-in page: %d\n%s", status, page)
+	}
+	form.Set("user", "admin")
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noRedirect.PostForm(cfg.Authorization, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	back, _ := url.Parse(res.Header.Get("Location"))
+	if res.StatusCode != http.StatusSeeOther || back.Path != "/console" || back.Query().Get("state") != "s" {
+		t.Fatalf("sign in as admin: %d to %s", res.StatusCode, back)
+	}
+	res, err = http.PostForm(cfg.Token, url.Values{"grant_type": {"authorization_code"}, "code": {back.Query().Get("code")},
+		"redirect_uri": {r.base + "/console"}, "client_id": {cfg.ClientID}, "code_verifier": {verifier}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		IDToken string `json:"id_token"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&tok)
+	res.Body.Close()
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("token: %d %v", res.StatusCode, err)
+	}
+	if status, body := call(t, "GET", r.base+"/api/schedule/zoom-accounts/", tok.IDToken, ""); status != 200 {
+		t.Errorf("the console's token on the API: %d %s", status, body)
+	}
+	// The same console on localhost may sign in too; other addresses may not.
+	port := strings.TrimPrefix(r.base, "http://127.0.0.1:")
+	for uri, want := range map[string]int{"http://localhost:" + port + "/console": 200, "http://evil.example/console": 400} {
+		form.Set("redirect_uri", uri)
+		if status, _ := call(t, "GET", cfg.Authorization+"?"+form.Encode(), "", ""); status != want {
+			t.Errorf("sign-in page for %s: %d, want %d", uri, status, want)
+		}
+	}
+}
+
+// With JWT_ISSUER, the console signs in there, as the app client
+// OIDC_CLIENT_ID (by default the first audience), and the runner offers no
+// sign-in page of its own.
+func TestConsoleSignsInAtJWTIssuer(t *testing.T) {
+	idp := authtest.New(t)
+	env := map[string]string{"JWT_ISSUER": idp.URL, "JWT_AUDIENCE": "console-app," + authtest.Audience}
+	r := startRunnerWith(t, func(k string) string { return env[k] }, "-demo=false")
+	status, body := call(t, "GET", r.base+"/console/config.json", "", "")
+	if status != 200 || !strings.Contains(body, `"issuer":"`+idp.URL+`"`) || !strings.Contains(body, `"client_id":"console-app"`) ||
+		strings.Contains(body, "authorization_endpoint") {
+		t.Errorf("config.json with JWT_ISSUER: %d %s, want the issuer, the first audience and no endpoints (found by discovery)", status, body)
+	}
+	if status, _ := call(t, "GET", r.base+"/authorize", "", ""); status != 404 {
+		t.Errorf("GET /authorize with JWT_ISSUER: %d, want 404", status)
+	}
+	env["OIDC_CLIENT_ID"] = "other-app"
+	env["OIDC_TOKEN_URL"] = "http://idp.school.example/token"
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-dynamodb-addr", "127.0.0.1:0", "-demo=false"},
+		func(k string) string { return env[k] }, &out, nil); err == nil || !strings.Contains(err.Error(), "OIDC_") {
+		t.Errorf("runner with a half-configured console: %v, want it refused", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"zoompool/internal/app"
+	"zoompool/internal/console"
 	"zoompool/internal/dynamo"
 	"zoompool/internal/localstack"
 	"zoompool/internal/pool"
@@ -140,20 +141,27 @@ func printBanner(w io.Writer, b banner) {
 	} else {
 		fmt.Fprintf(&sb, "  cors:    no browser origin may call the API (-allowed-origins)\n")
 	}
+	if b.tokens != nil {
+		fmt.Fprintf(&sb, "  console: %s%s in a browser; sign in as the demo admin or a demo teacher\n", b.base, console.PagePath)
+	} else {
+		fmt.Fprintf(&sb, "  console: %s%s in a browser; it signs in at $JWT_ISSUER as the app client $OIDC_CLIENT_ID\n", b.base, console.PagePath)
+	}
 	if b.seeded {
 		day, hour := demoOccurrence(b.now)
 		fmt.Fprintf(&sb, "  demo:    accounts \"Zoom Account 1..3\", lesson 1 (teacher-1, group-1) starting now,\n")
 		fmt.Fprintf(&sb, "           recurring lesson %s (teacher-2, group-2) every %s at %s %s\n", demoSeries, day.Weekday(), hour, demoZone)
 	}
-	fmt.Fprintf(&sb, "\nRoutes (each needs Authorization: Bearer <token>, but for the two below):\n")
-	routes := slices.Clone(b.routes)
+	fmt.Fprintf(&sb, "\nRoutes (each needs Authorization: Bearer <token>, but for those below it):\n")
+	// Each route's greedy twin only serves its URLs with a trailing slash,
+	// which the list shows.
+	routes := slices.DeleteFunc(slices.Clone(b.routes), sam.Route.Greedy)
 	order := map[string]int{"GET": 0, "POST": 1, "PATCH": 2, "DELETE": 3}
 	slices.SortFunc(routes, func(x, y sam.Route) int {
 		return cmp.Or(cmp.Compare(x.Path, y.Path), cmp.Compare(order[x.Method], order[y.Method]))
 	})
 	url := func(r sam.Route) string {
-		if path.Ext(r.Path) != "" {
-			return b.base + r.Path // a file name such as calendar.ics takes no slash
+		if path.Ext(r.Path) != "" || strings.HasPrefix(r.Path, console.PagePath) {
+			return b.base + r.Path // a file name such as calendar.ics, or a page, takes no slash
 		}
 		return b.base + r.Path + "/" // the frontend's URLs end in one
 	}
@@ -165,7 +173,8 @@ func printBanner(w io.Writer, b banner) {
 		}
 	}
 	fmt.Fprintf(&sb, "  No token: %s\n", strings.Join(public, ", "))
-	fmt.Fprintf(&sb, "  (Zoom signs its webhooks; the feed takes the signed link from GET %s/api/schedule/calendar/feed-url/)\n", b.base)
+	fmt.Fprintf(&sb, "  (Zoom signs its webhooks; the feed takes the signed link from GET %s/api/schedule/calendar/feed-url/;\n", b.base)
+	fmt.Fprintf(&sb, "  the console's page holds no data: its calls carry the signed-in user's token)\n")
 	auth := ""
 	if b.tokens != nil {
 		fmt.Fprintf(&sb, "\nTokens, valid for %s (paste them into the terminal you curl from):\n", devTokenTTL)

@@ -43,9 +43,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"zoompool/internal/api"
 	"zoompool/internal/app"
 	"zoompool/internal/localstack"
-	"zoompool/internal/pool"
 	"zoompool/internal/zoom"
 )
 
@@ -143,7 +143,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := app.NewLogger(stdout)
 
 	engine, err := localstack.Start(localstack.Options{Endpoint: getenv("DYNAMODB_ENDPOINT"), Addr: opts.engineAddr})
 	if err != nil {
@@ -195,6 +195,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	if a.ConsoleConfig, err = consoleConfig(authz, getenv); err != nil {
+		return err
+	}
 	origins := splitList(or(opts.allowedOrigins, getenv("ALLOWED_ORIGINS")))
 	gw, err := localstack.NewGateway(a.HTTPFunctions(), localstack.GatewayOptions{Verifier: authz.verifier, AllowedOrigins: origins, Log: a.Log})
 	if err != nil {
@@ -216,8 +219,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	sweepCtx, stopSweeps := context.WithCancel(ctx)
 	defer stopSweeps()
 	if opts.sweepEvery > 0 {
-		sweeps.Go(func() { sweepEvery(sweepCtx, a.Releaser, opts.sweepEvery, log) })
-		sweeps.Go(func() { lookAheadDaily(sweepCtx, a.Planner) })
+		sweeps.Go(func() { sweepEvery(sweepCtx, a.ReleaseStuck(), opts.sweepEvery, log) })
+		sweeps.Go(func() { lookAheadDaily(sweepCtx, a.Scheduled()) })
 	}
 
 	errc := make(chan error, 1)
@@ -242,8 +245,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	return nil
 }
 
-// sweepEvery runs the release-stuck sweep every period until ctx ends.
-func sweepEvery(ctx context.Context, r *pool.Releaser, period time.Duration, log *slog.Logger) {
+// sweepEvery runs the release-stuck function's handler every period until ctx
+// ends, as the schedule does in AWS.
+func sweepEvery(ctx context.Context, sweep func(context.Context, events.EventBridgeEvent) (api.SweepResult, error), period time.Duration, log *slog.Logger) {
 	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
@@ -252,7 +256,8 @@ func sweepEvery(ctx context.Context, r *pool.Releaser, period time.Duration, log
 			return
 		case <-t.C:
 			// The sweep logs what it released; only a failure needs saying here.
-			if _, err := r.Sweep(ctx); err != nil && ctx.Err() == nil {
+			ev := events.EventBridgeEvent{DetailType: "Scheduled Event", Source: "zoom-pool.local", Time: time.Now()}
+			if _, err := sweep(ctx, ev); err != nil && ctx.Err() == nil {
 				log.Error("sweep", "err", err)
 			}
 		}
@@ -277,7 +282,7 @@ func sweepOnce(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	a, err := app.New(ctx, cfg, nil, &zoom.Fake{}, slog.New(slog.NewJSONHandler(stdout, nil)))
+	a, err := app.New(ctx, cfg, nil, &zoom.Fake{}, app.NewLogger(stdout))
 	if err != nil {
 		return err
 	}
@@ -305,7 +310,8 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start).Round(time.Microsecond))
+		log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"duration_ms", float64(time.Since(start).Microseconds())/1000)
 	})
 }
 

@@ -117,6 +117,9 @@ func TestBannerCurlStartsTheDemoLesson(t *testing.T) {
 	}
 	for _, f := range tmpl.Functions {
 		for _, r := range f.Routes {
+			if r.Greedy() {
+				continue // the twin that serves the trailing slash the banner shows
+			}
 			if !regexp.MustCompile(`(?m)^  ` + r.Method + ` +` + regexp.QuoteMeta(base+r.Path) + `/?$`).MatchString(banner) {
 				t.Errorf("banner does not list %s", r)
 			}

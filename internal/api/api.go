@@ -12,11 +12,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"path"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 
+	"zoompool/internal/metrics"
 	"zoompool/internal/pool"
 )
 
@@ -40,6 +42,8 @@ type Router struct {
 	log     *slog.Logger
 	routes  []Route
 	methods map[string][]string // path -> methods
+	// metrics records the handlers' metrics; nil records none.
+	metrics *metrics.Recorder
 	// identity names the claims CallerOf reads.
 	identity Identity
 }
@@ -123,7 +127,25 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, errors.New("panic"))
 		}
 	}()
+	if p := r.URL.Path; p != cleanPath(p) {
+		// http.ServeMux would answer with an HTML redirect to the clean path.
+		writeError(w, &httpError{status: http.StatusNotFound, code: "not_found",
+			message: fmt.Sprintf("there is no route %s %s: a path has no empty, '.' or '..' segments", r.Method, p)})
+		return
+	}
 	rt.mux.ServeHTTP(w, r.WithContext(withIdentity(r.Context(), rt.identity)))
+}
+
+// cleanPath is p without empty, '.' and '..' segments, keeping a trailing slash.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	c := path.Clean("/" + p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
 }
 
 // errors adapts a handler that returns an error, writing the error as JSON.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -40,6 +39,8 @@ type harness struct {
 	// an admin's unless the harness was made with as, asTeacher, asUser or
 	// anonymous.
 	token string
+	// log is what the functions logged, their metrics included.
+	log *logBuffer
 }
 
 // harnessFeedKey signs the harness's calendar feed links.
@@ -67,11 +68,12 @@ func newHarnessWith(t testing.TB, z pool.Zoom, configure func(*app.Config), capa
 	env.AddAccounts(t, capacities...)
 	fake, _ := z.(*zoom.Fake)
 	cfg := app.Config{TableName: env.Table, PoolID: "default", ZoomClient: "fake", StartLease: app.DefaultStartLease,
-		WebhookSecret: webhookSecret, UpperWeekAnchor: anchor, FeedKey: harnessFeedKey}
+		StartEarly: app.DefaultStartEarly, WebhookSecret: webhookSecret, UpperWeekAnchor: anchor, FeedKey: harnessFeedKey}
 	if configure != nil {
 		configure(&cfg)
 	}
-	a, err := app.New(context.Background(), cfg, env.Client, z, slog.New(slog.DiscardHandler))
+	log := &logBuffer{}
+	a, err := app.New(context.Background(), cfg, env.Client, z, app.NewLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +84,7 @@ func newHarnessWith(t testing.TB, z pool.Zoom, configure func(*app.Config), capa
 	}
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
-	h := &harness{env: env, zoom: fake, app: a, srv: srv, idp: idp}
+	h := &harness{env: env, zoom: fake, app: a, srv: srv, idp: idp, log: log}
 	return h.asAdmin(t)
 }
 

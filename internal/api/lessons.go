@@ -16,9 +16,13 @@ import (
 
 // LessonStore is the storage of lessons the calendar function needs.
 type LessonStore interface {
-	pool.LessonWriter
+	pool.LessonKeeper
 	// Lessons returns the lessons overlapping the query's range, sorted by start.
 	Lessons(ctx context.Context, q pool.LessonQuery) ([]pool.Lesson, error)
+	// LessonsPage returns up to limit of those lessons, in that order, after
+	// the page whose cursor is cursor ("" for the first), and the cursor of
+	// the next page ("" when none follows). A malformed cursor is EINVALID.
+	LessonsPage(ctx context.Context, q pool.LessonQuery, cursor string, limit int) ([]pool.Lesson, string, error)
 }
 
 // Calendar is what the calendar function's handler needs.
@@ -67,7 +71,11 @@ func NewCalendar(c Calendar) *Router {
 		if err != nil {
 			return err
 		}
-		lessons, err := c.Lessons.Lessons(r.Context(), q)
+		cursor, limit, err := pageRequest(r)
+		if err != nil {
+			return err
+		}
+		lessons, next, err := c.Lessons.LessonsPage(r.Context(), q, cursor, limit)
 		if err != nil {
 			return err
 		}
@@ -76,6 +84,7 @@ func NewCalendar(c Calendar) *Router {
 		for i, l := range lessons {
 			out[i] = caller.lessonJSON(l)
 		}
+		setNextPage(w, r, next)
 		writeJSON(w, http.StatusOK, out)
 		return nil
 	})
@@ -138,7 +147,7 @@ func NewCalendar(c Calendar) *Router {
 	})
 	rt.handle(http.MethodDelete, "/api/schedule/lessons/{id}", func(w http.ResponseWriter, r *http.Request) error {
 		caller := CallerOf(r)
-		l, err := pool.EditLesson(r.Context(), c.Lessons, r.PathValue("id"), func(l *pool.Lesson) error {
+		l, err := pool.CancelLesson(r.Context(), c.Lessons, r.PathValue("id"), now(), func(l *pool.Lesson) error {
 			if err := caller.mayEdit("lesson "+l.ID, l.TeacherID); err != nil {
 				return err
 			}

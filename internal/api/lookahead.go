@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"zoompool/internal/forecast"
+	"zoompool/internal/metrics"
 )
 
 // LookAheadDetailType is the detail-type of the daily scheduled event that
@@ -34,13 +35,15 @@ type LookAheadResult struct {
 
 // NewLookAhead returns the handler of the daily look-ahead event: the
 // forecast of the next 14 days, logged as one line (see
-// forecast.Planner.LookAhead) and answered.
-func NewLookAhead(p *forecast.Planner) func(ctx context.Context, ev events.EventBridgeEvent) (LookAheadResult, error) {
+// forecast.Planner.LookAhead), recorded as the metrics ForecastOverCapacity
+// and ForecastShortfall with m, and answered.
+func NewLookAhead(p *forecast.Planner, m *metrics.Recorder) func(ctx context.Context, ev events.EventBridgeEvent) (LookAheadResult, error) {
 	return func(ctx context.Context, _ events.EventBridgeEvent) (LookAheadResult, error) {
 		o, err := p.LookAhead(ctx)
 		if err != nil {
 			return LookAheadResult{Status: "error"}, err
 		}
+		m.Forecast(o.Shortages, o.WorstShortfall)
 		res := LookAheadResult{Status: "success", From: o.From.UTC().Format(time.RFC3339), To: o.To.UTC().Format(time.RFC3339),
 			OverCapacityIntervals: o.Shortages, WorstShortfall: o.WorstShortfall, PeakDemand: o.PeakDemand,
 			Capacity: o.Capacity, Lessons: o.Lessons}

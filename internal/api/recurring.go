@@ -1,12 +1,11 @@
 package api
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"slices"
+	"time"
 
 	"zoompool/internal/pool"
 	"zoompool/internal/schedule"
@@ -17,6 +16,11 @@ type RecurringStore interface {
 	pool.RecurringWriter
 	// RecurringLessons returns the recurring lessons q selects, in no order.
 	RecurringLessons(ctx context.Context, q pool.RecurringQuery) ([]pool.RecurringLesson, error)
+	// RecurringLessonsPage returns up to limit of them, ordered by their last
+	// valid day (open series last) and id, after the page whose cursor is
+	// cursor ("" for the first), and the cursor of the next page ("" when none
+	// follows). A malformed cursor is EINVALID.
+	RecurringLessonsPage(ctx context.Context, q pool.RecurringQuery, cursor string, limit int) ([]pool.RecurringLesson, string, error)
 	// DeleteRecurringLesson removes one, or returns recurring_lesson_not_found.
 	DeleteRecurringLesson(ctx context.Context, id string) error
 	// DeleteRecurringLessonVersion removes one if it is still at version, or
@@ -37,17 +41,19 @@ func (c Calendar) recurringRoutes(rt *Router) {
 		if err := q.Validate(); err != nil {
 			return err
 		}
-		rs, err := c.Recurring.RecurringLessons(r.Context(), q)
+		cursor, limit, err := pageRequest(r)
 		if err != nil {
 			return err
 		}
-		slices.SortFunc(rs, func(a, b pool.RecurringLesson) int {
-			return cmp.Or(cmp.Compare(a.Weekday, b.Weekday), cmp.Compare(a.StartTime, b.StartTime), cmp.Compare(a.ID, b.ID))
-		})
+		rs, next, err := c.Recurring.RecurringLessonsPage(r.Context(), q, cursor, limit)
+		if err != nil {
+			return err
+		}
 		out := make([]recurringJSON, len(rs))
 		for i, rl := range rs {
 			out[i] = newRecurringJSON(rl)
 		}
+		setNextPage(w, r, next)
 		writeJSON(w, http.StatusOK, out)
 		return nil
 	})
@@ -154,8 +160,18 @@ func (c Calendar) deleteRecurring(ctx context.Context, caller Caller, id string)
 			return err
 		}
 		err = c.Recurring.DeleteRecurringLessonVersion(ctx, id, rl.Version)
-		if !errors.Is(err, pool.ErrRecurringChanged) || attempt >= 10 {
+		switch {
+		case !errors.Is(err, pool.ErrRecurringChanged):
 			return err
+		case attempt == 7:
+			return pool.Busy("recurring lesson "+id, time.Second, err)
+		}
+		t := time.NewTimer(pool.Backoff(attempt, 10*time.Millisecond, 200*time.Millisecond))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
 		}
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"time"
 
+	"zoompool/internal/metrics"
 	"zoompool/internal/pool"
 )
 
@@ -21,19 +23,12 @@ var lessonRef = regexp.MustCompile(`^[A-Za-z0-9_.:@-]{1,128}$`)
 func NewStartLesson(svc *pool.Service, owners Owners, log *slog.Logger) *Router {
 	rt := NewRouter(log)
 	rt.handle(http.MethodPost, "/schedule/lesson/{id}/start", func(w http.ResponseWriter, r *http.Request) error {
-		id := r.PathValue("id")
-		if !lessonRef.MatchString(id) {
-			return pool.Invalidf("%q is not a lesson id: use the id of a lesson or calendar event", id)
-		}
-		// The route takes no body, but a huge one is still refused rather than read.
-		if _, err := readBody(w, r); err != nil {
-			return err
-		}
+		began := time.Now()
+		// The scope learns from the store whether this request claimed an account.
+		ctx, scope := metrics.WithScope(r.Context())
 		caller := CallerOf(r)
-		if err := caller.mayStartLesson(r.Context(), owners, id); err != nil {
-			return err
-		}
-		l, err := svc.Start(r.Context(), id)
+		l, err := startLesson(w, r.WithContext(ctx), svc, owners, caller)
+		rt.metrics.Start(startOutcome(err, scope.Claims() > 0), time.Since(began))
 		if err != nil {
 			return err
 		}
@@ -41,6 +36,22 @@ func NewStartLesson(svc *pool.Service, owners Owners, log *slog.Logger) *Router 
 		return nil
 	})
 	return rt
+}
+
+// startLesson starts the lesson r names, if caller may.
+func startLesson(w http.ResponseWriter, r *http.Request, svc *pool.Service, owners Owners, caller Caller) (pool.Lesson, error) {
+	id := r.PathValue("id")
+	if !lessonRef.MatchString(id) {
+		return pool.Lesson{}, pool.Invalidf("%q is not a lesson id: use the id of a lesson or calendar event", id)
+	}
+	// The route takes no body, but a huge one is still refused rather than read.
+	if _, err := readBody(w, r); err != nil {
+		return pool.Lesson{}, err
+	}
+	if err := caller.mayStartLesson(r.Context(), owners, id); err != nil {
+		return pool.Lesson{}, err
+	}
+	return svc.Start(r.Context(), id)
 }
 
 type meetingJSON struct {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"zoompool/internal/metrics"
 	"zoompool/internal/pool"
 )
 
@@ -22,22 +23,31 @@ type SweepResult struct {
 	// Skipped holds were released by someone else, or extended, meanwhile.
 	Skipped int `json:"skipped"`
 	Failed  int `json:"failed"`
+	// Unreadable holds were left alone: their lesson's record cannot be read.
+	Unreadable int `json:"unreadable"`
 }
 
 // NewReleaseStuck returns the release-stuck function's handler: each
 // scheduled event runs one sweep and answers its summary. When a release
 // fails the handler returns the error (after the others were tried), so the
-// invocation counts as failed.
-func NewReleaseStuck(releaser *pool.Releaser) func(ctx context.Context, ev events.EventBridgeEvent) (SweepResult, error) {
+// invocation counts as failed. It records the sweep's metrics with m.
+func NewReleaseStuck(releaser *pool.Releaser, m *metrics.Recorder) func(ctx context.Context, ev events.EventBridgeEvent) (SweepResult, error) {
 	return func(ctx context.Context, _ events.EventBridgeEvent) (SweepResult, error) {
+		// The scope lets the store's reads and releases tell the pool's occupancy.
+		ctx, _ = metrics.WithScope(ctx)
 		sum, err := releaser.Sweep(ctx)
+		released := make(map[string]int, len(sum.Released))
+		for reason, n := range sum.Released {
+			released[string(reason)] = n
+		}
+		m.Sweep(released, sum.Failed, err != nil)
 		status := "success"
 		if err != nil {
 			status = "error"
 		}
 		return SweepResult{
 			Status: status, At: sum.At.UTC().Format(time.RFC3339), Holds: sum.Holds,
-			Released: sum.Released, ReleasedTotal: sum.ReleasedTotal(), Skipped: sum.Skipped, Failed: sum.Failed,
+			Released: sum.Released, ReleasedTotal: sum.ReleasedTotal(), Skipped: sum.Skipped, Failed: sum.Failed, Unreadable: sum.Unreadable,
 		}, err
 	}
 }

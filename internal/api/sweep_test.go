@@ -144,7 +144,7 @@ func TestSweepReleasesStuckHolds(t *testing.T) {
 	}
 
 	releaser, logs := h.sweeper(ahead)
-	res, err := api.NewReleaseStuck(releaser)(context.Background(), events.EventBridgeEvent{DetailType: "Scheduled Event"})
+	res, err := api.NewReleaseStuck(releaser, nil)(context.Background(), events.EventBridgeEvent{DetailType: "Scheduled Event"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestSweepReleasesStuckHolds(t *testing.T) {
 	}
 
 	// A second sweep finds nothing more.
-	res, err = api.NewReleaseStuck(releaser)(ctx, events.EventBridgeEvent{})
+	res, err = api.NewReleaseStuck(releaser, nil)(ctx, events.EventBridgeEvent{})
 	if err != nil || res.ReleasedTotal != 0 || res.Holds != 2 {
 		t.Errorf("second sweep: %+v %v, want 2 holds and nothing released", res, err)
 	}
@@ -250,7 +250,7 @@ type extendingStore struct {
 	extend func()
 }
 
-func (s extendingStore) LessonsByID(ctx context.Context, ids []string) (map[string]pool.Lesson, error) {
+func (s extendingStore) LessonsByID(ctx context.Context, ids []string) (map[string]pool.Lesson, map[string]bool, error) {
 	s.extend()
 	return s.ReleaseStore.LessonsByID(ctx, ids)
 }
@@ -279,7 +279,14 @@ func TestSweepsRaceWebhooksAndStarts(t *testing.T) {
 				}
 				time.Sleep(time.Duration(rand.IntN(5)) * time.Millisecond)
 				var got webhookAnswer
-				r = h.webhook(t, meetingEvent("meeting.ended", `"`+s.MeetingData.ID+`"`, ""))
+				// Zoom sends a notification again while it gets a 5xx (a
+				// webhook out of time on the loaded table writes nothing).
+				for try := 0; ; try++ {
+					r = h.webhook(t, meetingEvent("meeting.ended", `"`+s.MeetingData.ID+`"`, ""))
+					if r.status < 500 || try == 3 {
+						break
+					}
+				}
 				if r.json(t, &got); r.status != 200 {
 					t.Errorf("meeting.ended of lesson %s: %d %s", id, r.status, r.body)
 				}

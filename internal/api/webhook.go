@@ -11,10 +11,12 @@ import (
 	"zoompool/internal/zoom"
 )
 
-// WebhookTimeout bounds the work behind one webhook. Zoom waits 3 seconds for
-// an answer and sends the notification again when it gets none; a release cut
-// short is safe to repeat.
-const WebhookTimeout = 2 * time.Second
+// WebhookTimeout bounds the work behind one webhook, from the moment the
+// handler gets the request. Zoom waits 3 seconds for an answer and sends the
+// notification again when it gets none or an error; the rest of the 3 seconds
+// is left to API Gateway, a cold start and the network. A release cut short is
+// safe to repeat.
+const WebhookTimeout = 1500 * time.Millisecond
 
 // NewZoomWebhook returns the zoom-webhook function's handler:
 //
@@ -27,39 +29,76 @@ const WebhookTimeout = 2 * time.Second
 func NewZoomWebhook(v zoom.Verifier, releaser *pool.Releaser, log *slog.Logger) *Router {
 	rt := NewRouter(log)
 	rt.handlePublic(http.MethodPost, "/schedule/webhook/zoom", func(w http.ResponseWriter, r *http.Request) error {
-		body, err := readBody(w, r)
-		if err != nil {
-			return err
-		}
-		if err := v.Verify(r.Header, body); err != nil {
-			return err
-		}
-		ev, err := zoom.DecodeEvent(body)
-		if err != nil {
-			return err
-		}
 		ctx, cancel := context.WithTimeout(r.Context(), WebhookTimeout)
 		defer cancel()
-		switch ev.Name {
-		case zoom.EventURLValidation:
-			writeJSON(w, http.StatusOK, urlValidationJSON{PlainToken: ev.PlainToken, EncryptedToken: v.EncryptToken(ev.PlainToken)})
-			return nil
-		case zoom.EventMeetingEnded:
-			ref, released, err := releaser.MeetingEnded(ctx, ev.MeetingID, ev.EndTime)
-			return writeMeetingAnswer(w, ev, ref, released, err,
-				fmt.Sprintf("Account %s released", accountName(ref)),
-				fmt.Sprintf("meeting %s holds no account any more (already released); nothing changed", ev.MeetingID))
-		case zoom.EventMeetingStarted:
-			ref, live, err := releaser.MeetingStarted(ctx, ev.MeetingID)
-			return writeMeetingAnswer(w, ev, ref, live, err,
-				fmt.Sprintf("lesson %s is live on account %s", ref.LessonID, accountName(ref)),
-				fmt.Sprintf("meeting %s holds no account any more; start lesson %s again to get one", ev.MeetingID, ref.LessonID))
+		outcome, err := handleWebhook(ctx, w, r, v, releaser)
+		if err != nil && ctx.Err() != nil && pool.ErrorKind(err) == pool.KindInternal {
+			// Out of time (a busy table): Zoom sends the notification again.
+			err = &pool.Error{Kind: pool.KindUnavailable, Code: "webhook_timeout", RetryAfter: time.Second, Err: err,
+				Message: "the notification could not be handled in time; nothing was changed that a repeat would not, send it again"}
 		}
-		writeJSON(w, http.StatusOK, webhookJSON{Status: "ignored", Event: ev.Name,
-			Message: fmt.Sprintf("event %s needs nothing from Zoom Pool", ev.Name)})
-		return nil
+		if err != nil {
+			outcome = webhookErrorOutcome(err)
+		}
+		if outcome == "not_configured" {
+			// Every notification is refused until someone acts: say so each time.
+			rt.log.Error("Zoom webhook refused: no secret token is configured, so every notification is refused", "err", err)
+		}
+		rt.metrics.Webhook(outcome)
+		return err
 	})
 	return rt
+}
+
+// handleWebhook verifies, decodes and acts on one notification within ctx,
+// and names its outcome for the metrics.
+func handleWebhook(ctx context.Context, w http.ResponseWriter, r *http.Request, v zoom.Verifier, releaser *pool.Releaser) (outcome string, err error) {
+	body, err := readBody(w, r)
+	if err != nil {
+		return "", err
+	}
+	// The secret token is read for each request (from a cache), so that a
+	// rotated token takes effect without a restart.
+	if v, err = v.Resolve(ctx); err != nil {
+		return "", err
+	}
+	if err := v.Verify(r.Header, body); err != nil {
+		return "", err
+	}
+	ev, err := zoom.DecodeEvent(body)
+	if err != nil {
+		return "", err
+	}
+	switch ev.Name {
+	case zoom.EventURLValidation:
+		writeJSON(w, http.StatusOK, urlValidationJSON{PlainToken: ev.PlainToken, EncryptedToken: v.EncryptToken(ev.PlainToken)})
+		return "url_validation", nil
+	case zoom.EventMeetingEnded:
+		ref, released, err := releaser.MeetingEnded(ctx, ev.MeetingID, ev.EndTime)
+		return meetingOutcome("released", "already_released", released, err), writeMeetingAnswer(w, ev, ref, released, err,
+			fmt.Sprintf("Account %s released", accountName(ref)),
+			fmt.Sprintf("meeting %s holds no account any more (already released); nothing changed", ev.MeetingID))
+	case zoom.EventMeetingStarted:
+		ref, live, err := releaser.MeetingStarted(ctx, ev.MeetingID)
+		return meetingOutcome("meeting_started", "meeting_started", live, err), writeMeetingAnswer(w, ev, ref, live, err,
+			fmt.Sprintf("lesson %s is live on account %s", ref.LessonID, accountName(ref)),
+			fmt.Sprintf("meeting %s holds no account any more; start lesson %s again to get one", ev.MeetingID, ref.LessonID))
+	}
+	writeJSON(w, http.StatusOK, webhookJSON{Status: "ignored", Event: ev.Name,
+		Message: fmt.Sprintf("event %s needs nothing from Zoom Pool", ev.Name)})
+	return "ignored", nil
+}
+
+// meetingOutcome names the outcome of a meeting event: done or notDone, or
+// unknown_meeting for a meeting the pool did not create.
+func meetingOutcome(done, notDone string, ok bool, err error) string {
+	switch {
+	case pool.ErrorKind(err) == pool.KindNotFound:
+		return "unknown_meeting"
+	case ok:
+		return done
+	}
+	return notDone
 }
 
 // writeMeetingAnswer answers a meeting event that the pool acted on (done), or

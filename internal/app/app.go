@@ -6,20 +6,28 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"zoompool"
 	"zoompool/internal/api"
 	"zoompool/internal/auth"
+	"zoompool/internal/console"
 	"zoompool/internal/dynamo"
 	"zoompool/internal/forecast"
+	"zoompool/internal/metrics"
 	"zoompool/internal/pool"
+	"zoompool/internal/sam"
 	"zoompool/internal/schedule"
 	"zoompool/internal/zoom"
 )
@@ -40,8 +48,12 @@ type Config struct {
 	// Zoom configures the live client.
 	Zoom ZoomConfig
 	// StartLease is how long a claim may stay unconfirmed before it is
-	// reclaimed (START_LEASE, default 60s). It must exceed the start function's timeout.
+	// reclaimed (START_LEASE, default 60s). It must exceed the start
+	// function's timeout in template.yaml by MinLeaseMargin.
 	StartLease time.Duration
+	// StartEarly is how long before its start a lesson may be started
+	// (START_EARLY, default 15m).
+	StartEarly time.Duration
 	// ReleaseGrace is how long after a lesson's scheduled end the sweep leaves
 	// its account to the lesson (RELEASE_GRACE, default 15m).
 	ReleaseGrace time.Duration
@@ -60,6 +72,9 @@ type Config struct {
 	// academic year, which starts with an upper week in the week holding 1
 	// September (schedule.DefaultAnchor).
 	UpperWeekAnchor pool.Date
+	// MetricsNamespace is the CloudWatch namespace of the functions' metrics
+	// (METRICS_NAMESPACE, default metrics.DefaultNamespace).
+	MetricsNamespace string
 	// Identity names the token claims holding a caller's roles (ROLES_CLAIM,
 	// default cognito:groups) and teacher id (TEACHER_ID_CLAIM, default sub).
 	Identity api.Identity
@@ -82,6 +97,18 @@ const MaxForecastMargin = 2 * time.Hour
 // DefaultStartLease is START_LEASE when it is not set.
 const DefaultStartLease = time.Minute
 
+// DefaultStartEarly is START_EARLY when it is not set.
+const DefaultStartEarly = 15 * time.Minute
+
+// MaxStartEarly bounds START_EARLY: an account is lent for a lesson at most
+// this long before it begins.
+const MaxStartEarly = 24 * time.Hour
+
+// MinLeaseMargin is how much longer than the start function may run a claim's
+// lease must last, so that a start still running never loses its claim to a
+// sweep whose clock is a little ahead.
+const MinLeaseMargin = 10 * time.Second
+
 // LocalWebhookSecret signs webhooks for the local runner and its README
 // examples when ZOOM_WEBHOOK_SECRET_TOKEN is not set. It is public, so it
 // guards nothing: deployed functions never use it.
@@ -100,11 +127,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		PoolID:           or(getenv("POOL_ID"), "default"),
 		ZoomClient:       or(getenv("ZOOM_CLIENT"), "fake"),
 		StartLease:       DefaultStartLease,
+		StartEarly:       DefaultStartEarly,
 		ReleaseGrace:     pool.DefaultGrace,
 
 		WebhookSecret:          getenv("ZOOM_WEBHOOK_SECRET_TOKEN"),
 		WebhookSecretParameter: getenv("ZOOM_WEBHOOK_SECRET_PARAMETER"),
 
+		MetricsNamespace: or(getenv("METRICS_NAMESPACE"), metrics.DefaultNamespace),
 		Identity: api.Identity{
 			RolesClaim:     or(getenv("ROLES_CLAIM"), api.DefaultIdentity.RolesClaim),
 			TeacherIDClaim: or(getenv("TEACHER_ID_CLAIM"), api.DefaultIdentity.TeacherIDClaim),
@@ -116,6 +145,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if c.TableName == "" {
 		problems = append(problems, "TABLE_NAME is not set: name the DynamoDB table")
 	}
+	if !validNamespace(c.MetricsNamespace) {
+		problems = append(problems, fmt.Sprintf("METRICS_NAMESPACE %q is not 1 to 255 letters, digits or . - _ / # : (not starting with ':')", c.MetricsNamespace))
+	}
 	if !pool.ValidID(c.PoolID) {
 		problems = append(problems, fmt.Sprintf("POOL_ID %q is not 1 to 64 letters, digits, '-' or '_'", c.PoolID))
 	}
@@ -126,6 +158,16 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Sprintf("START_LEASE %q is not a duration of at least 10s, such as 60s", s))
 		}
 		c.StartLease = d
+	}
+	if err := checkLease(c.StartLease); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if s := getenv("START_EARLY"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 || d > MaxStartEarly {
+			problems = append(problems, fmt.Sprintf("START_EARLY %q is not a duration from 0s to %s, such as 15m", s, MaxStartEarly))
+		}
+		c.StartEarly = d
 	}
 	if s := getenv("RELEASE_GRACE"); s != "" {
 		d, err := time.ParseDuration(s)
@@ -155,6 +197,27 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	return c, nil
 }
 
+// checkLease checks START_LEASE against the start function's timeout in the
+// template the binary carries: a claim must outlive the request that made it.
+func checkLease(lease time.Duration) error {
+	tmpl, err := sam.Parse(zoompool.Template)
+	if err != nil {
+		return err
+	}
+	f, ok := tmpl.Function(StartFunction)
+	if !ok {
+		return fmt.Errorf("template.yaml has no %s", StartFunction)
+	}
+	if timeout := time.Duration(f.Timeout) * time.Second; lease < timeout+MinLeaseMargin {
+		return fmt.Errorf("START_LEASE %s must be at least %s: the start function may run for %s (its Timeout in template.yaml), and a claim must outlive it",
+			lease, timeout+MinLeaseMargin, timeout)
+	}
+	return nil
+}
+
+// StartFunction is the logical id of the start-lesson function in template.yaml.
+const StartFunction = "StartLessonFunction"
+
 // ParseUpperWeekAnchor reads UPPER_WEEK_ANCHOR: a Monday written YYYY-MM-DD,
 // or "" for none.
 func ParseUpperWeekAnchor(s string) (pool.Date, error) {
@@ -171,6 +234,13 @@ func ParseUpperWeekAnchor(s string) (pool.Date, error) {
 	}
 	return d, nil
 }
+
+// validNamespace reports whether s can name a CloudWatch namespace.
+func validNamespace(s string) bool {
+	return len(s) > 0 && len(s) <= 255 && s[0] != ':' && namespacePattern.MatchString(s)
+}
+
+var namespacePattern = regexp.MustCompile(`^[A-Za-z0-9.\-_/#:]+$`)
 
 func or(s, def string) string {
 	if s == "" {
@@ -189,8 +259,17 @@ type App struct {
 	// Planner computes capacity forecasts, warnings and the daily look-ahead.
 	Planner *forecast.Planner
 	Log     *slog.Logger
+	// Metrics records the handlers' CloudWatch metrics as EMF lines in Log.
+	Metrics *metrics.Recorder
+	// WebhookSecrets, when set, yields the Zoom webhook's secret token for
+	// each request instead of Config.WebhookSecret: FromEnv sets it to the
+	// SSM parameter ZOOM_WEBHOOK_SECRET_PARAMETER names.
+	WebhookSecrets zoom.SecretSource
 	// Now is the clock of the app's handlers; time.Now when nil.
 	Now func() time.Time
+	// ConsoleConfig is how the console signs in (none when zero); the
+	// deployed console function reads it from its own environment.
+	ConsoleConfig console.Config
 }
 
 func (a *App) now() time.Time {
@@ -216,11 +295,17 @@ func New(ctx context.Context, cfg Config, client *dynamodb.Client, z pool.Zoom, 
 		log = slog.Default()
 	}
 	store := dynamo.New(client, cfg.TableName, cfg.PoolID)
-	a := &App{Config: cfg, Store: store, Zoom: z, Log: log}
-	a.Service = &pool.Service{Store: store, Zoom: z, Lease: cfg.StartLease, Log: log, Now: a.now}
-	a.Releaser = &pool.Releaser{Store: store, Grace: cfg.ReleaseGrace, Log: log, Now: a.now}
-	// Starting a calendar occurrence creates its lesson first.
-	occurrences := &schedule.Materializer{Store: store, Anchor: cfg.UpperWeekAnchor, Now: a.now}
+	store.Log = log
+	a := &App{Config: cfg, Store: store, Zoom: z, Log: log, Metrics: metrics.New(log, cfg.MetricsNamespace, cfg.PoolID)}
+	// The start flow and the releases go through decorators that record
+	// metrics; the domain itself knows nothing of them.
+	observed := observedStore{Store: store, metrics: a.Metrics}
+	a.Service = &pool.Service{Store: observed, Zoom: observedZoom{Zoom: z, metrics: a.Metrics}, Lease: cfg.StartLease,
+		Early: cfg.StartEarly, Grace: cfg.ReleaseGrace, Log: log, Now: a.now}
+	a.Releaser = &pool.Releaser{Store: observed, Grace: cfg.ReleaseGrace, Log: log, Now: a.now}
+	// Starting a calendar occurrence creates its lesson first, on the start's clock.
+	occurrences := &schedule.Materializer{Store: store, Anchor: cfg.UpperWeekAnchor, Early: cfg.StartEarly,
+		Now: func() time.Time { return a.Service.Now() }}
 	a.Service.Materialize = occurrences.Materialize
 	a.Planner = &forecast.Planner{Store: store, Anchor: cfg.UpperWeekAnchor, Margin: cfg.ForecastMargin, Now: a.now, Log: log}
 	return a, nil
@@ -229,16 +314,16 @@ func New(ctx context.Context, cfg Config, client *dynamodb.Client, z pool.Zoom, 
 // FromEnv builds the app of a deployed function from its environment. It logs
 // JSON lines to standard output, which Lambda sends to CloudWatch.
 func FromEnv(ctx context.Context, getenv func(string) string) (*App, error) {
+	return fromEnv(ctx, getenv, os.Stdout)
+}
+
+// fromEnv is FromEnv logging to w.
+func fromEnv(ctx context.Context, getenv func(string) string, w io.Writer) (*App, error) {
 	cfg, err := ConfigFromEnv(getenv)
 	if err != nil {
 		return nil, err
 	}
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	if cfg.WebhookSecret == "" && cfg.WebhookSecretParameter != "" {
-		if cfg.WebhookSecret, err = readSecretParameter(ctx, cfg.WebhookSecretParameter, log); err != nil {
-			return nil, err
-		}
-	}
+	log := NewLogger(w)
 	if cfg.FeedKey == "" && cfg.FeedKeyParameter != "" {
 		if cfg.FeedKey, err = readSecretParameter(ctx, cfg.FeedKeyParameter, log); err != nil {
 			return nil, err
@@ -248,7 +333,16 @@ func FromEnv(ctx context.Context, getenv func(string) string) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(ctx, cfg, nil, z, log)
+	a, err := New(ctx, cfg, nil, z, log)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.WebhookSecret == "" && cfg.WebhookSecretParameter != "" {
+		if a.WebhookSecrets, err = newParameterSecret(ctx, cfg.WebhookSecretParameter, a.now); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
 }
 
 // signedIn makes rt read callers' roles and teacher ids from the configured claims.
@@ -259,7 +353,13 @@ func (a *App) signedIn(rt *api.Router) *api.Router {
 
 // StartLesson is the start-lesson function's handler.
 func (a *App) StartLesson() *api.Router {
-	return a.signedIn(api.NewStartLesson(a.Service, a.Store, a.Log))
+	return a.measured(a.signedIn(api.NewStartLesson(a.Service, a.Store, a.Log)))
+}
+
+// measured makes rt record its metrics with a.Metrics.
+func (a *App) measured(rt *api.Router) *api.Router {
+	rt.SetMetrics(a.Metrics)
+	return rt
 }
 
 // Accounts is the accounts function's handler.
@@ -267,8 +367,8 @@ func (a *App) Accounts() *api.Router { return a.signedIn(api.NewAccounts(a.Store
 
 // Calendar is the calendar function's handler.
 func (a *App) Calendar() *api.Router {
-	c := api.Calendar{Lessons: a.Store, Recurring: a.Store, Users: a.Store, Anchor: a.Config.UpperWeekAnchor, Now: a.now, Log: a.Log,
-		Forecast: a.Planner}
+	c := api.Calendar{Lessons: a.Store, Recurring: a.Store, Users: a.Store, Anchor: a.Config.UpperWeekAnchor, Log: a.Log,
+		Forecast: a.Planner, Now: a.now}
 	if a.Config.FeedKey == "" {
 		a.Log.Error("no calendar feed key is configured: calendar links are switched off; " +
 			"set CALENDAR_FEED_KEY_PARAMETER (or CALENDAR_FEED_KEY)")
@@ -280,26 +380,42 @@ func (a *App) Calendar() *api.Router {
 	return a.signedIn(api.NewCalendar(c))
 }
 
-// ZoomWebhook is the zoom-webhook function's handler.
+// ZoomWebhook is the zoom-webhook function's handler. Its secret token is
+// WebhookSecrets' when set (read again when its cache runs out, so that a
+// rotated token takes effect without a cold start), else the configured one.
 func (a *App) ZoomWebhook() *api.Router {
-	if a.Config.WebhookSecret == "" && !a.Config.InsecureWebhooks {
-		a.Log.Error("no Zoom webhook secret token is configured: every webhook is refused; " +
-			"set ZOOM_WEBHOOK_SECRET_PARAMETER (or ZOOM_WEBHOOK_SECRET_TOKEN)")
+	v := zoom.Verifier{Secret: a.Config.WebhookSecret, SecretSource: a.WebhookSecrets, Insecure: a.Config.InsecureWebhooks, Now: a.now}
+	if v.Secret == "" && v.SecretSource == nil {
+		v.Missing = errors.New("neither ZOOM_WEBHOOK_SECRET_PARAMETER nor ZOOM_WEBHOOK_SECRET_TOKEN is set")
 	}
-	v := zoom.Verifier{Secret: a.Config.WebhookSecret, Insecure: a.Config.InsecureWebhooks, Now: a.now}
-	return api.NewZoomWebhook(v, a.Releaser, a.Log)
+	return a.measured(api.NewZoomWebhook(v, a.Releaser, a.Log))
 }
 
 // ReleaseStuck is the release-stuck function's handler.
 func (a *App) ReleaseStuck() func(context.Context, events.EventBridgeEvent) (api.SweepResult, error) {
-	return api.NewReleaseStuck(a.Releaser)
+	return api.NewReleaseStuck(a.Releaser, a.Metrics)
 }
 
 // Scheduled is the release-stuck function's handler for all its scheduled
 // events: the daily look-ahead event computes the capacity look-ahead, every
 // other event runs a sweep.
 func (a *App) Scheduled() func(context.Context, events.EventBridgeEvent) (any, error) {
-	return api.NewScheduled(a.ReleaseStuck(), api.NewLookAhead(a.Planner))
+	return api.NewScheduled(a.ReleaseStuck(), api.NewLookAhead(a.Planner, a.Metrics))
+}
+
+// Console is the console function's handler: the page and its assets, which
+// anyone may load (they hold no data; the page's API calls carry the user's
+// token).
+func (a *App) Console() *api.Router {
+	h, err := console.New(a.ConsoleConfig)
+	if err != nil {
+		a.Log.Error("the console cannot sign in", "err", err)
+		h, _ = console.New(console.Config{})
+	}
+	rt := api.NewRouter(a.Log)
+	rt.Handle(http.MethodGet, console.PagePath, h)
+	rt.Handle(http.MethodGet, console.AssetPath, h)
+	return rt
 }
 
 // HTTPFunctions returns the handler of every HTTP function by its logical id
@@ -310,5 +426,6 @@ func (a *App) HTTPFunctions() map[string]*api.Router {
 		"ZoomWebhookFunction": a.ZoomWebhook(),
 		"AccountsFunction":    a.Accounts(),
 		"CalendarFunction":    a.Calendar(),
+		"ConsoleFunction":     a.Console(),
 	}
 }

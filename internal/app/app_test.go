@@ -58,7 +58,9 @@ func TestHandlersServeTheTemplatesRoutes(t *testing.T) {
 		}
 		var want, got []string
 		for _, r := range f.Routes {
-			want = append(want, r.String())
+			if !r.Greedy() {
+				want = append(want, r.String())
+			}
 		}
 		for _, r := range h.Routes() {
 			got = append(got, r.String())
@@ -67,6 +69,27 @@ func TestHandlersServeTheTemplatesRoutes(t *testing.T) {
 		slices.Sort(got)
 		if !slices.Equal(got, want) {
 			t.Errorf("%s serves %v, template.yaml routes %v", f.LogicalID, got, want)
+		}
+	}
+}
+
+// Every route has its twin for URLs with a trailing slash: the same method,
+// function (and authorization) on path/{proxy+}, and no other greedy route
+// exists.
+func TestEveryRouteHasATrailingSlashTwin(t *testing.T) {
+	for _, f := range template(t).Functions {
+		for _, r := range f.Routes {
+			if r.Greedy() {
+				base := r
+				base.Path = strings.TrimSuffix(r.Path, "/{proxy+}")
+				if !strings.HasSuffix(r.Path, "/{proxy+}") || !slices.Contains(f.Routes, base) {
+					t.Errorf("%s: %s is the twin of no route of the function", f.LogicalID, r)
+				}
+				continue
+			}
+			if !slices.Contains(f.Routes, r.SlashTwin()) {
+				t.Errorf("%s: %s has no twin %s for its URLs with a trailing slash", f.LogicalID, r, r.SlashTwin())
+			}
 		}
 	}
 }
@@ -92,7 +115,7 @@ func TestTemplateFunctionsBuildWithTheMakefile(t *testing.T) {
 		}
 	}
 	if !strings.Contains(string(makefile), `LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -ldflags="-s -w" -o $(ARTIFACTS_DIR)/bootstrap`) {
-		t.Error("Makefile's LAMBDA_BUILD is not the build DESIGN.md gives for provided.al2023 on arm64")
+		t.Error("Makefile's LAMBDA_BUILD is not the static arm64 build that provided.al2023 runs")
 	}
 }
 
@@ -226,13 +249,17 @@ func TestConfigFromEnv(t *testing.T) {
 	c, err := app.ConfigFromEnv(env("TABLE_NAME", "t"))
 	if err != nil || c.PoolID != "default" || c.ZoomClient != "fake" || c.StartLease != time.Minute ||
 		c.ReleaseGrace != 15*time.Minute || c.WebhookSecret != "" || c.InsecureWebhooks || !c.UpperWeekAnchor.IsZero() ||
-		c.ForecastMargin != 0 {
+		c.StartEarly != 15*time.Minute || c.ForecastMargin != 0 {
 		t.Errorf("defaults: %+v, %v", c, err)
 	}
 	c, err = app.ConfigFromEnv(env("TABLE_NAME", "t", "RELEASE_GRACE", "5m", "ZOOM_WEBHOOK_SECRET_TOKEN", "s3",
 		"ZOOM_WEBHOOK_SECRET_PARAMETER", "/zoom-pool/webhook"))
 	if err != nil || c.ReleaseGrace != 5*time.Minute || c.WebhookSecret != "s3" || c.WebhookSecretParameter != "/zoom-pool/webhook" {
 		t.Errorf("set: %+v, %v", c, err)
+	}
+	c, err = app.ConfigFromEnv(env("TABLE_NAME", "t", "START_EARLY", "0s", "START_LEASE", "40s"))
+	if err != nil || c.StartEarly != 0 || c.StartLease != 40*time.Second {
+		t.Errorf("START_EARLY 0s, START_LEASE 40s: %+v, %v", c, err)
 	}
 	c, err = app.ConfigFromEnv(env("TABLE_NAME", "t", "FORECAST_MARGIN", "5m"))
 	if err != nil || c.ForecastMargin != 5*time.Minute {
@@ -261,6 +288,12 @@ func TestConfigFromEnv(t *testing.T) {
 		{"bad pool", env("TABLE_NAME", "t", "POOL_ID", "a b"), "POOL_ID"},
 		{"unknown zoom client", env("TABLE_NAME", "t", "ZOOM_CLIENT", "real"), "ZOOM_CLIENT"},
 		{"short lease", env("TABLE_NAME", "t", "START_LEASE", "5s"), "START_LEASE"},
+		// The start function may run 30 s (template.yaml): a claim must outlive it.
+		{"lease within the start function's timeout", env("TABLE_NAME", "t", "START_LEASE", "30s"),
+			"START_LEASE 30s must be at least 40s: the start function may run for 30s"},
+		{"early not a duration", env("TABLE_NAME", "t", "START_EARLY", "15"), "START_EARLY"},
+		{"early negative", env("TABLE_NAME", "t", "START_EARLY", "-1m"), "START_EARLY"},
+		{"early over a day", env("TABLE_NAME", "t", "START_EARLY", "25h"), "START_EARLY"},
 		{"short feed key", env("TABLE_NAME", "t", "CALENDAR_FEED_KEY", "secret"), "CALENDAR_FEED_KEY"},
 		{"grace not a duration", env("TABLE_NAME", "t", "RELEASE_GRACE", "15"), "RELEASE_GRACE"},
 		{"no grace", env("TABLE_NAME", "t", "RELEASE_GRACE", "0s"), "RELEASE_GRACE"},
@@ -277,5 +310,126 @@ func TestConfigFromEnv(t *testing.T) {
 				t.Errorf("got %v, want an error naming %s", err, tc.mention)
 			}
 		})
+	}
+}
+
+// `sam local --env-vars events/env.json` overrides only the variables the
+// template declares (it ignores others without a word), so the sample names
+// only those: every function's under "Parameters", a function's own under
+// its logical id.
+func TestEnvJSONOverridesDeclaredVariables(t *testing.T) {
+	var doc struct {
+		Globals struct {
+			Function struct {
+				Environment struct {
+					Variables map[string]any `yaml:"Variables"`
+				} `yaml:"Environment"`
+			} `yaml:"Function"`
+		} `yaml:"Globals"`
+	}
+	if err := yaml.Unmarshal(zoompool.Template, &doc); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile("../../events/env.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vars map[string]map[string]string
+	if err := json.Unmarshal(raw, &vars); err != nil {
+		t.Fatalf("events/env.json: %v", err)
+	}
+	declared := func(f sam.Function, name string) bool {
+		_, global := doc.Globals.Function.Environment.Variables[name]
+		_, own := f.Environment[name]
+		return global || own
+	}
+	tmpl := template(t)
+	for key, vs := range vars {
+		for name := range vs {
+			if key == "Parameters" {
+				if _, ok := doc.Globals.Function.Environment.Variables[name]; !ok {
+					t.Errorf("events/env.json sets %s for every function, but Globals does not declare it", name)
+				}
+				continue
+			}
+			f, ok := tmpl.Function(key)
+			if !ok {
+				t.Errorf("events/env.json names %s, which is no function of template.yaml", key)
+			} else if !declared(f, name) {
+				t.Errorf("events/env.json sets %s for %s, which does not declare it", name, key)
+			}
+		}
+	}
+	if vars["Parameters"]["DYNAMODB_ENDPOINT"] == "" {
+		t.Error("events/env.json does not point DYNAMODB_ENDPOINT at an engine")
+	}
+}
+
+func TestMetricsNamespace(t *testing.T) {
+	for ns, ok := range map[string]bool{"": true, "ZoomPool/zoom-pool-staging": true, "Zoom Pool": false, ":x": false, strings.Repeat("a", 256): false} {
+		c, err := app.ConfigFromEnv(envOf("METRICS_NAMESPACE", ns))
+		if (err == nil) != ok {
+			t.Errorf("METRICS_NAMESPACE %q: %v", ns, err)
+		}
+		if ns == "" && c.MetricsNamespace != "ZoomPool" {
+			t.Errorf("default namespace %q, want ZoomPool", c.MetricsNamespace)
+		}
+	}
+}
+
+// The start function's START_LEASE in template.yaml passes the check against
+// the function's own timeout, which ConfigFromEnv makes at every cold start.
+func TestTemplateStartLeaseOutlivesTheStartFunction(t *testing.T) {
+	f, ok := template(t).Function(app.StartFunction)
+	if !ok {
+		t.Fatalf("template.yaml has no %s", app.StartFunction)
+	}
+	lease := f.Environment["START_LEASE"]
+	c, err := app.ConfigFromEnv(func(k string) string {
+		return map[string]string{"TABLE_NAME": "t", "START_LEASE": lease}[k]
+	})
+	if err != nil {
+		t.Fatalf("START_LEASE %q of the template: %v", lease, err)
+	}
+	if timeout := time.Duration(f.Timeout) * time.Second; c.StartLease < timeout+app.MinLeaseMargin {
+		t.Errorf("START_LEASE %s, start function timeout %s: the lease must outlast it by %s", c.StartLease, timeout, app.MinLeaseMargin)
+	}
+}
+
+// The README's deploy section answers every question `sam deploy --guided`
+// asks: one row for each of the template's parameters, and none for others.
+func TestREADMEListsEveryTemplateParameter(t *testing.T) {
+	var doc struct {
+		Parameters map[string]any `yaml:"Parameters"`
+	}
+	if err := yaml.Unmarshal(zoompool.Template, &doc); err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := strings.Index(string(readme), "One `Parameter ...` question")
+	if start < 0 {
+		t.Fatal("the README's deploy section has no table of the parameters")
+	}
+	table := string(readme)[start:]
+	table = table[:strings.Index(table, "\n\n- ")]
+	listed := map[string]bool{}
+	for _, row := range regexp.MustCompile("(?m)^  \\| (.+?) \\| ").FindAllStringSubmatch(table, -1) {
+		for _, name := range regexp.MustCompile("`([A-Za-z0-9]+)`").FindAllStringSubmatch(row[1], -1) {
+			listed[name[1]] = true
+		}
+	}
+	for name := range doc.Parameters {
+		if !listed[name] {
+			t.Errorf("the README's deploy section does not say what to answer for %s", name)
+		}
+		delete(listed, name)
+	}
+	for name := range listed {
+		if name != "parameter" {
+			t.Errorf("the README's deploy section lists %s, which template.yaml does not have", name)
+		}
 	}
 }

@@ -104,14 +104,19 @@ func (is *Issuer) Handler() http.Handler {
 		writeDocument(w, is.JWKS())
 	})
 	mux.HandleFunc("GET "+ConfigurationPath, func(w http.ResponseWriter, r *http.Request) {
-		writeDocument(w, map[string]any{
-			"issuer": is.URL, "jwks_uri": is.URL + JWKSPath,
-			"id_token_signing_alg_values_supported": []string{string(jose.RS256)},
-			"subject_types_supported":               []string{"public"},
-			"response_types_supported":              []string{"id_token"},
-		})
+		writeDocument(w, is.Configuration())
 	})
 	return mux
+}
+
+// Configuration is the issuer's OpenID configuration (discovery document).
+func (is *Issuer) Configuration() map[string]any {
+	return map[string]any{
+		"issuer": is.URL, "jwks_uri": is.URL + JWKSPath,
+		"id_token_signing_alg_values_supported": []string{string(jose.RS256)},
+		"subject_types_supported":               []string{"public"},
+		"response_types_supported":              []string{"id_token"},
+	}
 }
 
 func writeDocument(w http.ResponseWriter, v any) {

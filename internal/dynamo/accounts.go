@@ -44,7 +44,7 @@ func (s *Store) CreateAccount(ctx context.Context, a pool.Account) error {
 	if err != nil {
 		return err
 	}
-	err = s.putItem(ctx, p)
+	err = s.putItem(ctx, "account "+a.ID, p)
 	if _, ok := asConditionFailed(err); ok {
 		return pool.Conflictf("account_exists", "a Zoom account with id %q already exists", a.ID)
 	}
@@ -58,6 +58,11 @@ func (s *Store) CreateAccount(ctx context.Context, a pool.Account) error {
 // capacity below the account's current holds is refused (account_busy), so an
 // account never has more holds than its capacity.
 func (s *Store) UpdateAccount(ctx context.Context, id string, p pool.AccountPatch) (pool.Account, error) {
+	// An id that is no account's could name another item of the partition
+	// (a hold's key holds '#'); the update must not create or touch it.
+	if !pool.ValidID(id) {
+		return pool.Account{}, accountNotFound(id)
+	}
 	cond := expression.AttributeExists(expression.Name(attrPK))
 	var upd expression.UpdateBuilder
 	set := func(name string, v any) { upd = upd.Set(expression.Name(name), expression.Value(v)) }
@@ -75,11 +80,14 @@ func (s *Store) UpdateAccount(ctx context.Context, id string, p pool.AccountPatc
 		return s.Account(ctx, id)
 	}
 	u := s.update(key(poolPK(s.pool), accountSK(id)), upd, cond)
-	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
-		ConditionExpression: u.ConditionExpression, ExpressionAttributeNames: u.ExpressionAttributeNames,
-		ExpressionAttributeValues:           u.ExpressionAttributeValues,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	err := s.write(ctx, "account "+id, func(ctx context.Context) error {
+		_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+			ConditionExpression: u.ConditionExpression, ExpressionAttributeNames: u.ExpressionAttributeNames,
+			ExpressionAttributeValues:           u.ExpressionAttributeValues,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		})
+		return err
 	})
 	if ccf, ok := asConditionFailed(err); ok {
 		if ccf.Item == nil {
@@ -105,9 +113,12 @@ func (s *Store) DeleteAccount(ctx context.Context, id string) error {
 	e := expr(expression.NewBuilder().WithCondition(
 		expression.AttributeExists(expression.Name(attrPK)).And(eq("active", 0))))
 	for attempt := 1; ; attempt++ {
-		_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-			TableName: &s.table, Key: key(poolPK(s.pool), accountSK(id)),
-			ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
+		err := s.write(ctx, "account "+id, func(ctx context.Context) error {
+			_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+				TableName: &s.table, Key: key(poolPK(s.pool), accountSK(id)),
+				ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
+			})
+			return err
 		})
 		if _, ok := asConditionFailed(err); !ok {
 			if err != nil {

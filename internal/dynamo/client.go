@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -15,18 +16,20 @@ import (
 // NewClient returns a DynamoDB client configured the usual AWS way (region and
 // credentials from the environment or the Lambda role). A non-empty endpoint
 // replaces AWS's: DynamoDB Local, the embedded engine, or any compatible
-// service. Loopback endpoints get dummy credentials and a default region, as
-// local engines accept any, and their responses' checksums are not checked
+// service. Endpoints outside AWS (loopback, or a host such as
+// host.docker.internal that is not under amazonaws.com) get dummy credentials
+// and a default region, as local engines accept any (and `sam local`'s
+// container may have none), and their responses' checksums are not checked
 // (the embedded engine sends none).
 func NewClient(ctx context.Context, endpoint string, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
 	var loadOpts []func(*config.LoadOptions) error
-	loopback := false
+	local := false
 	if endpoint != "" {
 		u, err := url.Parse(endpoint)
 		if err != nil || u.Scheme == "" || u.Host == "" {
 			return nil, fmt.Errorf("DynamoDB endpoint %q is not a URL such as http://localhost:8000", endpoint)
 		}
-		if loopback = isLoopback(u.Hostname()); loopback {
+		if local = outsideAWS(u.Hostname()); local {
 			loadOpts = append(loadOpts,
 				config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")),
 				config.WithDefaultRegion("us-east-1"))
@@ -40,7 +43,7 @@ func NewClient(ctx context.Context, endpoint string, optFns ...func(*dynamodb.Op
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 		}
-		if loopback {
+		if local {
 			o.DisableValidateResponseChecksum = true
 		}
 		for _, fn := range optFns {
@@ -50,10 +53,20 @@ func NewClient(ctx context.Context, endpoint string, optFns ...func(*dynamodb.Op
 	}), nil
 }
 
-func isLoopback(host string) bool {
+// outsideAWS reports whether host is a local engine's rather than an AWS
+// endpoint's (*.amazonaws.com, *.amazonaws.com.cn, *.api.aws).
+func outsideAWS(host string) bool {
 	if host == "localhost" {
 		return true
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback() || ip.IsPrivate()
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, aws := range []string{".amazonaws.com", ".amazonaws.com.cn", ".api.aws"} {
+		if strings.HasSuffix(host, aws) {
+			return false
+		}
+	}
+	return true
 }

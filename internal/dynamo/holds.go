@@ -35,24 +35,20 @@ func (s *Store) readAccounts(ctx context.Context, keyCond expression.KeyConditio
 	for _, item := range items {
 		switch itemType(item) {
 		case typeAccount:
-			var r accountRecord
-			if err := attributevalue.UnmarshalMap(item, &r); err != nil {
-				return nil, fmt.Errorf("decode account: %w", err)
-			}
-			a, err := r.account()
+			a, err := decodeAccount(item)
 			if err != nil {
-				return nil, err
+				s.skipUnreadable(item, err)
+				continue
 			}
 			index[a.ID] = len(accounts)
 			accounts = append(accounts, a)
 		case typeHold:
-			var r holdRecord
-			if err := attributevalue.UnmarshalMap(item, &r); err != nil {
-				return nil, fmt.Errorf("decode hold: %w", err)
-			}
-			h, err := r.hold()
+			h, err := decodeHold(item)
 			if err != nil {
-				return nil, err
+				// Its account still counts it in Active, so it is never lent
+				// beyond capacity; the sweep cannot release it until it is fixed.
+				s.skipUnreadable(item, err)
+				continue
 			}
 			holds = append(holds, h)
 		}
@@ -65,6 +61,74 @@ func (s *Store) readAccounts(ctx context.Context, keyCond expression.KeyConditio
 		}
 	}
 	return accounts, nil
+}
+
+func decodeAccount(item map[string]types.AttributeValue) (pool.Account, error) {
+	var r accountRecord
+	if err := attributevalue.UnmarshalMap(item, &r); err != nil {
+		return pool.Account{}, fmt.Errorf("decode account: %w", err)
+	}
+	return r.account()
+}
+
+func decodeHold(item map[string]types.AttributeValue) (pool.Hold, error) {
+	var r holdRecord
+	if err := attributevalue.UnmarshalMap(item, &r); err != nil {
+		return pool.Hold{}, fmt.Errorf("decode hold: %w", err)
+	}
+	return r.hold()
+}
+
+// Hold implements pool.Store: one consistent GetItem.
+func (s *Store) Hold(ctx context.Context, accountID, lessonID string) (pool.Hold, bool, error) {
+	if accountID == "" {
+		return pool.Hold{}, false, nil
+	}
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: key(poolPK(s.pool), holdSK(accountID, lessonID)), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return pool.Hold{}, false, fmt.Errorf("get hold of lesson %s on account %s: %w", lessonID, accountID, readError(err))
+	}
+	if out.Item == nil {
+		return pool.Hold{}, false, nil
+	}
+	h, err := decodeHold(out.Item)
+	return h, err == nil, err
+}
+
+// Unhold implements pool.Store: one transaction that checks that no hold
+// with the token exists and updates the lesson, conditional on its token.
+func (s *Store) Unhold(ctx context.Context, u pool.Unhold) error {
+	gone := expr(expression.NewBuilder().WithCondition(
+		expression.AttributeNotExists(expression.Name(attrPK)).Or(expression.Name("token").NotEqual(expression.Value(u.Token)))))
+	upd := blank(expression.Set(expression.Name("status"), expression.Value(u.Status)).
+		Add(expression.Name("version"), expression.Value(1)),
+		"hold_token", "lease_until")
+	switch u.Status {
+	case pool.StatusEnded:
+		upd = upd.Set(expression.Name("ended_at"), expression.Value(formatTime(u.EndedAt)))
+	case pool.StatusScheduled:
+		upd = blank(upd, "account_id", "account_name")
+	}
+	err := s.transact(ctx, "lesson "+u.LessonID,
+		types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			TableName: &s.table, Key: key(poolPK(s.pool), holdSK(u.AccountID, u.LessonID)),
+			ConditionExpression: gone.Condition(), ExpressionAttributeNames: gone.Names(), ExpressionAttributeValues: gone.Values(),
+		}},
+		types.TransactWriteItem{Update: s.update(key(lessonPK(u.LessonID), lessonSK), upd, eq("hold_token", u.Token))})
+	if failed, ok := failedConditions(err); ok {
+		switch {
+		case failedAt(failed, 1):
+			return pool.ErrLessonChanged
+		case failedAt(failed, 0):
+			return pool.ErrHoldExists
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("repair lesson %s: %w", u.LessonID, err)
+	}
+	return nil
 }
 
 // Claim implements pool.Store.
@@ -91,7 +155,7 @@ func (s *Store) Claim(ctx context.Context, c pool.Claim) error {
 		"meeting_id", "start_url", "join_url", "password", "ended_at"),
 		eq("version", c.Lesson.Version))
 
-	err = s.transact(ctx,
+	err = s.transact(ctx, "the pool",
 		types.TransactWriteItem{Update: account},
 		types.TransactWriteItem{Put: hold},
 		types.TransactWriteItem{Update: lesson})
@@ -125,12 +189,12 @@ func (s *Store) Commit(ctx context.Context, c pool.Claim, m pool.Meeting) error 
 	lookup, err := s.put(meetingRecord{
 		PK: meetingPK(m.ID), SK: meetingSK, Type: typeMeeting,
 		MeetingID: m.ID, LessonID: c.Lesson.ID, AccountID: c.Account.ID, AccountName: c.Account.Name,
-		Token: c.Token, CreatedAt: formatTime(c.At),
+		Token: c.Token, CreatedAt: formatTime(c.At), ExpiresAt: lookupExpiry(c.Lesson.End, c.At),
 	}, ptr(expression.AttributeNotExists(expression.Name(attrPK))))
 	if err != nil {
 		return err
 	}
-	err = s.transact(ctx,
+	err = s.transact(ctx, "lesson "+c.Lesson.ID,
 		types.TransactWriteItem{Update: hold},
 		types.TransactWriteItem{Update: lesson},
 		types.TransactWriteItem{Put: lookup})
@@ -179,15 +243,37 @@ func (s *Store) Release(ctx context.Context, r pool.Release) error {
 		items = append(items, types.TransactWriteItem{Update: s.update(key(lessonPK(r.LessonID), lessonSK),
 			upd, eq("hold_token", r.Token))})
 	}
-	err := s.transact(ctx, items...)
+	if r.Orphan {
+		// The lesson must not point to the hold: it is missing, or holds another token.
+		oe := expr(expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name(attrPK)).
+			Or(expression.Name("hold_token").NotEqual(expression.Value(r.Token)))))
+		items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			TableName: &s.table, Key: key(lessonPK(r.LessonID), lessonSK),
+			ConditionExpression: oe.Condition(), ExpressionAttributeNames: oe.Names(), ExpressionAttributeValues: oe.Values(),
+		}})
+	}
+	lookup := -1
+	if r.MeetingID != "" {
+		// Later notifications about the meeting are ignored with one read.
+		lookup = len(items)
+		items = append(items, types.TransactWriteItem{Update: s.update(key(meetingPK(r.MeetingID), meetingSK),
+			expression.Set(expression.Name("released"), expression.Value(true)),
+			eq("token", r.Token))})
+	}
+	err := s.transact(ctx, "the account of lesson "+r.LessonID, items...)
 	if failed, ok := failedConditions(err); ok {
 		switch {
 		case failedAt(failed, 0):
 			return pool.ErrHoldLost
-		case failedAt(failed, 2):
+		case failedAt(failed, 2) && lookup != 2:
 			return pool.ErrLessonChanged
 		case failedAt(failed, 1):
 			return fmt.Errorf("release hold of lesson %s: account %s counts no holds: %w", r.LessonID, r.AccountID, err)
+		case lookup >= 0 && failedAt(failed, lookup):
+			// The lookup is missing or names another claim (edited by hand):
+			// release the hold all the same.
+			r.MeetingID = ""
+			return s.Release(ctx, r)
 		}
 	}
 	if err != nil {
@@ -207,8 +293,12 @@ func (s *Store) MeetingLookup(ctx context.Context, meetingID string) (pool.Meeti
 	if !found {
 		return pool.MeetingRef{}, pool.NotFoundf("meeting_not_found", "no lesson has meeting %s", meetingID)
 	}
+	created, err := parseTime(r.CreatedAt)
+	if err != nil {
+		return pool.MeetingRef{}, fmt.Errorf("meeting %s: created_at: %w", meetingID, err)
+	}
 	return pool.MeetingRef{MeetingID: r.MeetingID, LessonID: r.LessonID, AccountID: r.AccountID,
-		AccountName: r.AccountName, Token: r.Token}, nil
+		AccountName: r.AccountName, Token: r.Token, CreatedAt: created, Released: r.Released}, nil
 }
 
 func ptr[T any](v T) *T { return &v }

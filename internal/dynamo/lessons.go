@@ -34,10 +34,12 @@ func (s *Store) Lesson(ctx context.Context, id string) (pool.Lesson, error) {
 const maxBatchGet = 100
 
 // LessonsByID reads the lessons with the given ids consistently, up to 100
-// per BatchGetItem. Ids without a lesson are absent from the result.
-func (s *Store) LessonsByID(ctx context.Context, ids []string) (map[string]pool.Lesson, error) {
+// per BatchGetItem. Ids without a lesson are absent from lessons; those whose
+// record cannot be decoded are logged and listed in unreadable.
+func (s *Store) LessonsByID(ctx context.Context, ids []string) (lessons map[string]pool.Lesson, unreadable map[string]bool, err error) {
 	ids = slices.Compact(slices.Sorted(slices.Values(ids))) // a batch must not repeat a key
-	lessons := make(map[string]pool.Lesson, len(ids))
+	lessons = make(map[string]pool.Lesson, len(ids))
+	unreadable = map[string]bool{}
 	for chunk := range slices.Chunk(ids, maxBatchGet) {
 		keys := make([]map[string]types.AttributeValue, len(chunk))
 		for i, id := range chunk {
@@ -48,29 +50,32 @@ func (s *Store) LessonsByID(ctx context.Context, ids []string) (map[string]pool.
 			if attempt > 0 {
 				// DynamoDB left keys unprocessed (throttling): back off, then ask for those.
 				if attempt > 5 {
-					return nil, fmt.Errorf("read %d lessons: keys still unprocessed after %d attempts", len(ids), attempt)
+					return nil, nil, pool.Throttled(time.Second, fmt.Errorf("read %d lessons: keys still unprocessed after %d attempts", len(ids), attempt))
 				}
 				select {
 				case <-ctx.Done():
-					return nil, ctx.Err()
-				case <-time.After(time.Duration(attempt*attempt) * 25 * time.Millisecond):
+					return nil, nil, ctx.Err()
+				case <-time.After(pool.Backoff(attempt-1, 25*time.Millisecond, 500*time.Millisecond)):
 				}
 			}
 			out, err := s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: request})
 			if err != nil {
-				return nil, fmt.Errorf("read %d lessons: %w", len(ids), err)
+				return nil, nil, fmt.Errorf("read %d lessons: %w", len(ids), readError(err))
 			}
 			for _, item := range out.Responses[s.table] {
 				l, err := decodeLesson(item)
 				if err != nil {
-					return nil, err
+					// Left out, the lesson reads as unreadable, not as missing.
+					s.skipUnreadable(item, err)
+					unreadable[stringAttr(item, "id")] = true
+					continue
 				}
 				lessons[l.ID] = l
 			}
 			request = out.UnprocessedKeys
 		}
 	}
-	return lessons, nil
+	return lessons, unreadable, nil
 }
 
 func decodeLesson(item map[string]types.AttributeValue) (pool.Lesson, error) {
@@ -99,12 +104,12 @@ func (s *Store) PutLesson(ctx context.Context, l pool.Lesson) (pool.Lesson, erro
 		hold := s.update(key(poolPK(s.pool), holdSK(l.AccountID, l.ID)),
 			expression.Set(expression.Name("lesson_end"), expression.Value(formatTime(l.End))),
 			eq("token", l.HoldToken))
-		err = s.transact(ctx, types.TransactWriteItem{Put: put}, types.TransactWriteItem{Update: hold})
+		err = s.transact(ctx, "lesson "+l.ID, types.TransactWriteItem{Put: put}, types.TransactWriteItem{Update: hold})
 		failed, cancelled := failedConditions(err)
 		conflict = cancelled && slices.Contains(failed, true)
 	} else {
 		// On its own, a plain write: a transaction would cost twice as much.
-		err = s.putItem(ctx, put)
+		err = s.putItem(ctx, "lesson "+l.ID, put)
 		_, conflict = asConditionFailed(err)
 	}
 	if conflict {
@@ -165,7 +170,8 @@ func (s *Store) Lessons(ctx context.Context, q pool.LessonQuery) ([]pool.Lesson,
 		for _, item := range results[i] {
 			l, err := decodeLesson(item)
 			if err != nil {
-				return nil, err
+				s.skipUnreadable(item, err)
+				continue
 			}
 			if l.End.After(q.From) && l.Start.Before(q.To) && (q.GroupID == "" || l.GroupID == q.GroupID) {
 				lessons = append(lessons, l)

@@ -223,6 +223,28 @@ type meetingRecord struct {
 	AccountName string `dynamodbav:"account_name,omitempty"`
 	Token       string `dynamodbav:"token"`
 	CreatedAt   string `dynamodbav:"created_at"`
+	// Released is set in the transaction that releases the meeting's hold.
+	Released bool `dynamodbav:"released,omitempty"`
+	// ExpiresAt is when DynamoDB may delete the lookup (the table's TTL
+	// attribute, seconds since 1970): MeetingLookupRetention after its lesson.
+	ExpiresAt int64 `dynamodbav:"expires_at,omitempty"`
+}
+
+// MeetingLookupRetention is how long after its lesson's end (or its creation,
+// if later) a meeting lookup is kept. Zoom's notifications about a meeting
+// come within hours of its end; the lookup is what lets a late one find its
+// lesson. DynamoDB's TTL deletes it some time after, and nothing relies on
+// when: an expired lookup only makes a notification about that meeting
+// answer "ignored".
+const MeetingLookupRetention = 30 * 24 * time.Hour
+
+// lookupExpiry is the TTL of the lookup of a meeting created at for a lesson
+// ending at end.
+func lookupExpiry(end, at time.Time) int64 {
+	if at.After(end) {
+		end = at
+	}
+	return end.Add(MeetingLookupRetention).Unix()
 }
 
 // Index partitions of recurring lessons.

@@ -31,18 +31,21 @@ func (s *Store) RecurringLesson(ctx context.Context, id string) (pool.RecurringL
 	return r.recurring()
 }
 
-// PutRecurringLesson writes r whole and returns it with its new Version.
+// PutRecurringLesson writes r whole, without its materialised dates outside
+// its validity, and returns it with its new Version.
 // Version 0 creates it unless the id is taken (recurring_lesson_exists);
 // otherwise the write is conditional on the stored Version still being
 // r.Version (pool.ErrRecurringChanged).
 func (s *Store) PutRecurringLesson(ctx context.Context, r pool.RecurringLesson) (pool.RecurringLesson, error) {
+	// The item does not grow with dates no calendar can reach.
+	r.PruneMaterialized()
 	prev := r.Version
 	r.Version++
 	p, err := s.put(newRecurringRecord(r), ptr(versioned(prev)))
 	if err != nil {
 		return pool.RecurringLesson{}, err
 	}
-	err = s.putItem(ctx, p)
+	err = s.putItem(ctx, "recurring lesson "+r.ID, p)
 	if _, ok := asConditionFailed(err); ok {
 		if prev == 0 {
 			return pool.RecurringLesson{}, pool.Conflictf("recurring_lesson_exists", "a recurring lesson with id %q already exists", r.ID)
@@ -59,9 +62,12 @@ func (s *Store) PutRecurringLesson(ctx context.Context, r pool.RecurringLesson) 
 // recurring_lesson_not_found *pool.Error. The lessons it materialised stay.
 func (s *Store) DeleteRecurringLesson(ctx context.Context, id string) error {
 	e := expr(expression.NewBuilder().WithCondition(expression.AttributeExists(expression.Name(attrPK))))
-	_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: &s.table, Key: key(recurringPK(id), recurringSK),
-		ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
+	err := s.write(ctx, "recurring lesson "+id, func(ctx context.Context) error {
+		_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+			TableName: &s.table, Key: key(recurringPK(id), recurringSK),
+			ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
+		})
+		return err
 	})
 	if _, ok := asConditionFailed(err); ok {
 		return recurringNotFound(id)
@@ -77,9 +83,12 @@ func (s *Store) DeleteRecurringLesson(ctx context.Context, id string) error {
 // not, and recurring_lesson_not_found when there is none.
 func (s *Store) DeleteRecurringLessonVersion(ctx context.Context, id string, version int) error {
 	e := expr(expression.NewBuilder().WithCondition(eq("version", version)))
-	_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: &s.table, Key: key(recurringPK(id), recurringSK),
-		ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
+	err := s.write(ctx, "recurring lesson "+id, func(ctx context.Context) error {
+		_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+			TableName: &s.table, Key: key(recurringPK(id), recurringSK),
+			ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
+		})
+		return err
 	})
 	if _, ok := asConditionFailed(err); ok {
 		// A failed condition does not say whether the item is gone or changed.
@@ -121,12 +130,14 @@ func (s *Store) RecurringLessons(ctx context.Context, q pool.RecurringQuery) ([]
 	out := make([]pool.RecurringLesson, 0, len(items))
 	for _, item := range items {
 		var rec recurringRecord
-		if err := attributevalue.UnmarshalMap(item, &rec); err != nil {
-			return nil, fmt.Errorf("decode recurring lesson: %w", err)
+		err := attributevalue.UnmarshalMap(item, &rec)
+		var r pool.RecurringLesson
+		if err == nil {
+			r, err = rec.recurring()
 		}
-		r, err := rec.recurring()
 		if err != nil {
-			return nil, err
+			s.skipUnreadable(item, err)
+			continue
 		}
 		if q.GroupID == "" || r.GroupID == q.GroupID {
 			out = append(out, r)
@@ -149,7 +160,7 @@ func (s *Store) MaterializeOccurrence(ctx context.Context, r pool.RecurringLesso
 		expression.Add(expression.Name("materialized_dates"), expression.Value(&types.AttributeValueMemberSS{Value: []string{l.OccurrenceDate}})).
 			Add(expression.Name("version"), expression.Value(1)),
 		eq("version", r.Version))
-	err = s.transact(ctx, types.TransactWriteItem{Put: lesson}, types.TransactWriteItem{Update: series})
+	err = s.transact(ctx, "recurring lesson "+r.ID, types.TransactWriteItem{Put: lesson}, types.TransactWriteItem{Update: series})
 	if failed, ok := failedConditions(err); ok {
 		if failedAt(failed, 0) {
 			return pool.Lesson{}, pool.Conflictf("lesson_exists", "a lesson with id %q already exists", l.ID)

@@ -10,7 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
+	"log/slog"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,13 +18,42 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+
+	"zoompool/internal/pool"
 )
 
 // Store is the DynamoDB store of one pool.
 type Store struct {
+	// Log receives the records that cannot be read, which reads of many
+	// records skip. slog.Default when nil.
+	Log *slog.Logger
+
 	client *dynamodb.Client
 	table  string
 	pool   string
+}
+
+func (s *Store) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
+}
+
+// skipUnreadable logs a record that a read of many records leaves out
+// because it cannot be decoded, with its key, so that one bad record never
+// takes a whole read down.
+func (s *Store) skipUnreadable(item map[string]types.AttributeValue, err error) {
+	s.log().Error("skipped a record that cannot be read; fix or delete it",
+		"table", s.table, "pk", stringAttr(item, attrPK), "sk", stringAttr(item, attrSK), "err", err)
+}
+
+func stringAttr(item map[string]types.AttributeValue, name string) string {
+	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
 }
 
 // New returns the store for pool poolID in table.
@@ -100,14 +129,16 @@ func versioned(prev int) expression.ConditionBuilder {
 	return eq("version", prev)
 }
 
-// putItem sends p on its own, outside a transaction.
-func (s *Store) putItem(ctx context.Context, p *types.Put) error {
-	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: p.TableName, Item: p.Item,
-		ConditionExpression: p.ConditionExpression, ExpressionAttributeNames: p.ExpressionAttributeNames,
-		ExpressionAttributeValues: p.ExpressionAttributeValues,
+// putItem sends p on its own, outside a transaction (see write).
+func (s *Store) putItem(ctx context.Context, what string, p *types.Put) error {
+	return s.write(ctx, what, func(ctx context.Context) error {
+		_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName: p.TableName, Item: p.Item,
+			ConditionExpression: p.ConditionExpression, ExpressionAttributeNames: p.ExpressionAttributeNames,
+			ExpressionAttributeValues: p.ExpressionAttributeValues,
+		})
+		return err
 	})
-	return err
 }
 
 func (s *Store) update(k map[string]types.AttributeValue, upd expression.UpdateBuilder, cond expression.ConditionBuilder) *types.Update {
@@ -119,47 +150,101 @@ func (s *Store) update(k map[string]types.AttributeValue, upd expression.UpdateB
 	}
 }
 
-// transactAttempts bounds how often transact sends a transaction that
-// DynamoDB cancelled only because a concurrent one touched the same items.
-const transactAttempts = 5
+// writeAttempts bounds how often write sends a write that DynamoDB refused
+// without applying it.
+const writeAttempts = 6
 
-// transact writes items in one transaction. DynamoDB cancels a transaction
-// that meets another one on the same item (TransactionConflict) without
-// applying any of it, so such a transaction is sent again, after a short
-// random pause, up to transactAttempts times. A failed condition is final.
-func (s *Store) transact(ctx context.Context, items ...types.TransactWriteItem) error {
-	for attempt := 1; ; attempt++ {
+// transact writes items in one transaction (see write).
+func (s *Store) transact(ctx context.Context, what string, items ...types.TransactWriteItem) error {
+	return s.write(ctx, what, func(ctx context.Context) error {
 		_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		if attempt == transactAttempts || !onlyConflicts(err) {
+		return err
+	})
+}
+
+// write sends a write (send), and sends it again after a short, jittered
+// pause when DynamoDB refused it without applying any of it: because it met a
+// transaction on the same item (TransactionConflictException, or a
+// transaction cancelled for TransactionConflict), or for throughput
+// (throttling the SDK's own retries did not get past, or a transaction
+// cancelled for ThrottlingError). After writeAttempts refusals it returns
+// pool.Busy (409) or pool.Throttled (503), both with a Retry-After, naming
+// what. Failed conditions and every other error come back as they are.
+func (s *Store) write(ctx context.Context, what string, send func(context.Context) error) error {
+	for attempt := 0; ; attempt++ {
+		err := send(ctx)
+		r := refusalOf(err)
+		switch {
+		case r == notRefused:
 			return err
+		case attempt+1 < writeAttempts:
+		case r == throttled:
+			return pool.Throttled(time.Second, fmt.Errorf("write %s: refused %d times: %w", what, writeAttempts, err))
+		default:
+			return pool.Busy(what, time.Second, fmt.Errorf("write %s: refused %d times: %w", what, writeAttempts, err))
 		}
-		pause := time.Duration(rand.Int64N(int64(attempt) * int64(20*time.Millisecond)))
+		t := time.NewTimer(pool.Backoff(attempt, 10*time.Millisecond, 300*time.Millisecond))
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return err
-		case <-time.After(pause):
+		case <-t.C:
 		}
 	}
 }
 
-// onlyConflicts reports whether err cancelled a transaction for concurrent
-// transactions alone: no condition failed.
-func onlyConflicts(err error) bool {
-	tce, ok := errors.AsType[*types.TransactionCanceledException](err)
-	if !ok {
-		return false
+// refusal says why DynamoDB refused a request without applying it.
+type refusal int
+
+const (
+	notRefused refusal = iota
+	conflicted         // a concurrent transaction holds an item
+	throttled          // throughput exceeded
+)
+
+// throttleCodes are the error codes of throughput refusals.
+var throttleCodes = map[string]bool{
+	"ProvisionedThroughputExceededException": true, "ThrottlingException": true,
+	"RequestLimitExceeded": true, "TransactionInProgressException": true,
+}
+
+// refusalOf classifies err: a refusal that applied nothing and may be sent
+// again, or notRefused (success, a failed condition, any other error).
+func refusalOf(err error) refusal {
+	if err == nil {
+		return notRefused
 	}
-	conflict := false
-	for _, r := range tce.CancellationReasons {
-		switch aws.ToString(r.Code) {
-		case "TransactionConflict":
-			conflict = true
-		case "None", "":
-		default:
-			return false
+	if tce, ok := errors.AsType[*types.TransactionCanceledException](err); ok {
+		r := notRefused
+		for _, reason := range tce.CancellationReasons {
+			switch aws.ToString(reason.Code) {
+			case "TransactionConflict":
+				r = max(r, conflicted)
+			case "ThrottlingError", "ProvisionedThroughputExceeded":
+				r = throttled
+			case "None", "":
+			default:
+				return notRefused // a failed condition, or a request that is wrong
+			}
 		}
+		return r
 	}
-	return conflict
+	if _, ok := errors.AsType[*types.TransactionConflictException](err); ok {
+		return conflicted
+	}
+	if ae, ok := errors.AsType[smithy.APIError](err); ok && throttleCodes[ae.ErrorCode()] {
+		return throttled
+	}
+	return notRefused
+}
+
+// readError turns a read that storage kept refusing for throughput into
+// pool.Throttled (503 with a Retry-After); other errors stay as they are.
+func readError(err error) error {
+	if refusalOf(err) == throttled {
+		return pool.Throttled(time.Second, err)
+	}
+	return err
 }
 
 // get reads one item consistently into the record dst and reports whether it exists.
@@ -168,7 +253,7 @@ func (s *Store) get(ctx context.Context, pk, sk string, dst any) (bool, error) {
 		TableName: &s.table, Key: key(pk, sk), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil || out.Item == nil {
-		return false, err
+		return false, readError(err)
 	}
 	return true, attributevalue.UnmarshalMap(out.Item, dst)
 }
@@ -180,7 +265,7 @@ func (s *Store) query(ctx context.Context, in *dynamodb.QueryInput) ([]map[strin
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, err
+			return nil, readError(err)
 		}
 		items = append(items, page.Items...)
 	}

@@ -208,7 +208,7 @@ func TestLessonsByIDReadsInBatchesOfAHundred(t *testing.T) {
 	ask := append(slices.Clone(ids), "missing", ids[0]) // a missing id, and one asked twice
 
 	env.Engine.ResetRequests()
-	got, err := env.Store.LessonsByID(ctx, ask)
+	got, _, err := env.Store.LessonsByID(ctx, ask)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,10 +61,15 @@ func (s *Store) RevokeFeeds(ctx context.Context, sub string) (int, error) {
 		Add(expression.Name("feed_version"), expression.Value(1)).
 		Set(expression.Name("type"), expression.Value(typeUser)).
 		Set(expression.Name("sub"), expression.Value(sub))))
-	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: key(userPK(sub), userSK),
-		UpdateExpression: e.Update(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
-		ReturnValues: types.ReturnValueUpdatedNew,
+	var out *dynamodb.UpdateItemOutput
+	err := s.write(ctx, "the feed links of user "+sub, func(ctx context.Context) error {
+		var err error
+		out, err = s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: &s.table, Key: key(userPK(sub), userSK),
+			UpdateExpression: e.Update(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
+			ReturnValues: types.ReturnValueUpdatedNew,
+		})
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("revoke feeds of user %s: %w", sub, err)

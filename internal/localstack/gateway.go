@@ -48,23 +48,39 @@ type GatewayOptions struct {
 // MaxPayload is the largest request body API Gateway's HTTP APIs accept.
 const MaxPayload = 10 << 20
 
-// Gateway stands in for API Gateway: it routes every HttpApi route that
-// template.yaml declares to its function's handler (by logical id), checks
-// the bearer token of every route but those with Authorizer: NONE as the JWT
-// authorizer does, and hands the function the request as a Lambda proxy event
-// (payload format 2.0) with the verified claims in its request context,
-// through the same adapter the Lambda functions run. It answers CORS
-// preflight requests as the HttpApi's CorsConfiguration makes API Gateway do.
+// Gateway stands in for API Gateway: it routes the HttpApi routes that
+// template.yaml declares, and only those, to their functions' handlers (by
+// logical id), checks the bearer token of every route but those with
+// Authorizer: NONE as the JWT authorizer does, and hands the function the
+// request as a Lambda proxy event (payload format 2.0) with the verified
+// claims in its request context, through the same adapter the Lambda
+// functions run. It answers CORS preflight requests as the HttpApi's
+// CorsConfiguration makes API Gateway do.
+//
+// It matches routes as HTTP APIs do: a route's {name} matches one non-empty
+// path segment, and a last {name+} matches the rest of the path after its
+// slash, however many segments, the empty rest of a trailing slash included;
+// a route without a greedy variable wins over one with, and a longer greedy
+// route over a shorter one. A request that matches no route gets API
+// Gateway's own answer, 404 {"message":"Not Found"}. So /x/ reaches a
+// function locally exactly when it does in AWS: through the route
+// /x/{proxy+} that template.yaml declares next to /x.
 type Gateway struct {
-	router   *api.Router
-	routes   []sam.Route
+	routes   []gatewayRoute
 	verifier TokenVerifier
 	cors     *sam.Cors
 	origins  []string
 	log      *slog.Logger
 }
 
-var pathParam = regexp.MustCompile(`\{([A-Za-z0-9_]+)\}`)
+// gatewayRoute is one template route and the gateway's handler of it.
+type gatewayRoute struct {
+	sam.Route
+	segments []string
+	handler  http.Handler
+}
+
+var pathParam = regexp.MustCompile(`\{([A-Za-z0-9_]+)\+?\}`)
 
 // NewGateway returns the gateway of template.yaml's routes to handlers.
 func NewGateway(handlers map[string]*api.Router, opts GatewayOptions) (*Gateway, error) {
@@ -75,7 +91,7 @@ func NewGateway(handlers map[string]*api.Router, opts GatewayOptions) (*Gateway,
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{router: api.NewRouter(opts.Log), verifier: opts.Verifier, origins: opts.AllowedOrigins, log: opts.Log}
+	g := &Gateway{verifier: opts.Verifier, origins: opts.AllowedOrigins, log: opts.Log}
 	if g.log == nil {
 		g.log = slog.Default()
 	}
@@ -94,15 +110,85 @@ func NewGateway(handlers map[string]*api.Router, opts GatewayOptions) (*Gateway,
 			return nil, fmt.Errorf("template.yaml routes requests to %s, which has no handler", f.LogicalID)
 		}
 		for _, r := range f.Routes {
-			g.router.Handle(r.Method, r.Path, g.route(r, h))
-			g.routes = append(g.routes, r)
+			segs := strings.Split(strings.TrimPrefix(r.Path, "/"), "/")
+			for i, s := range segs {
+				if strings.HasSuffix(s, "+}") && i != len(segs)-1 {
+					return nil, fmt.Errorf("template.yaml route %s: a greedy variable must end the path", r)
+				}
+			}
+			g.routes = append(g.routes, gatewayRoute{Route: r, segments: segs, handler: g.route(r, h)})
 		}
 	}
 	return g, nil
 }
 
-// Routes lists the routes the gateway serves, in template order.
-func (g *Gateway) Routes() []sam.Route { return slices.Clone(g.routes) }
+// Routes lists the routes the gateway serves, greedy twins included, in
+// template order.
+func (g *Gateway) Routes() []sam.Route {
+	out := make([]sam.Route, len(g.routes))
+	for i, r := range g.routes {
+		out[i] = r.Route
+	}
+	return out
+}
+
+// Match returns the route that serves method and path, if any.
+func (g *Gateway) Match(method, path string) (sam.Route, bool) {
+	rt, _ := g.match(method, path)
+	if rt == nil {
+		return sam.Route{}, false
+	}
+	return rt.Route, true
+}
+
+// match finds the best route for method and path, and its path variables.
+func (g *Gateway) match(method, path string) (*gatewayRoute, map[string]string) {
+	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	var best *gatewayRoute
+	var bestValues map[string]string
+	bestRank := -1
+	for i := range g.routes {
+		rt := &g.routes[i]
+		if rt.Method != method {
+			continue
+		}
+		values, rank, ok := matchSegments(rt.segments, parts)
+		if ok && rank > bestRank {
+			best, bestValues, bestRank = rt, values, rank
+		}
+	}
+	return best, bestValues
+}
+
+// matchSegments matches a route's segments against a path's. rank orders
+// matches: any exact one above every greedy one, and greedy ones by the
+// number of segments before their variable.
+func matchSegments(route, path []string) (values map[string]string, rank int, ok bool) {
+	values = map[string]string{}
+	for i, seg := range route {
+		name, isVar := strings.CutPrefix(seg, "{")
+		name, _ = strings.CutSuffix(name, "}")
+		if greedy, isGreedy := strings.CutSuffix(name, "+"); isVar && isGreedy {
+			if len(path) <= i {
+				return nil, 0, false
+			}
+			values[greedy] = strings.Join(path[i:], "/")
+			return values, i, true
+		}
+		switch {
+		case i >= len(path):
+			return nil, 0, false
+		case isVar && path[i] != "":
+			values[name] = path[i]
+		case isVar || seg != path[i]:
+			return nil, 0, false
+		}
+	}
+	if len(path) != len(route) {
+		return nil, 0, false
+	}
+	return values, len(route) + 1<<16, true
+}
 
 // ServeHTTP implements http.Handler.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -120,7 +206,15 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Add("Vary", "Origin")
 		}
 	}
-	g.router.ServeHTTP(w, r)
+	rt, values := g.match(r.Method, r.URL.Path)
+	if rt == nil {
+		gatewayAnswer(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	for name, v := range values {
+		r.SetPathValue(name, v)
+	}
+	rt.handler.ServeHTTP(w, r)
 }
 
 // preflight answers a CORS preflight request itself, as API Gateway does when

@@ -16,6 +16,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -80,13 +81,18 @@ func (e *Engine) Close() error {
 }
 
 // Client returns an SDK client for the engine. Its requests are counted (see
-// Requests), and it retries faults with short backoffs so fault tests run fast.
-func (e *Engine) Client(ctx context.Context) (*dynamodb.Client, error) {
-	return dynamo.NewClient(ctx, e.Endpoint, func(o *dynamodb.Options) {
+// Requests) and pass the injected faults (see InjectFaults), and it retries
+// faults with short backoffs so fault tests run fast; optFns change that.
+func (e *Engine) Client(ctx context.Context, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
+	return dynamo.NewClient(ctx, e.Endpoint, append([]func(*dynamodb.Options){func(o *dynamodb.Options) {
 		o.HTTPClient = &http.Client{Transport: e.requests}
 		o.Retryer = retry.AddWithMaxBackoffDelay(retry.NewStandard(), 20*time.Millisecond)
-	})
+	}}, optFns...)...)
 }
+
+// NoRetries is a client option (see Client) that turns the SDK's own retries
+// off, so that every injected fault reaches the code under test.
+func NoRetries(o *dynamodb.Options) { o.Retryer = retry.AddWithMaxAttempts(retry.NewStandard(), 1) }
 
 // Requests returns how many requests of each operation (GetItem, Query, ...)
 // the engine's clients sent since the last ResetRequests, retries included.
@@ -108,6 +114,74 @@ func (e *Engine) Fail(on bool) {
 		return
 	}
 	e.requests.setFail(on)
+}
+
+// Fault is what the clients' transport does to one request.
+type Fault int
+
+// Faults.
+const (
+	// Pass sends the request as it is.
+	Pass Fault = iota
+	// FailRequest answers 500 InternalServerError without sending the request.
+	FailRequest
+	// TimeoutAfterApply sends the request, so that it takes effect, and then
+	// fails it as a dropped connection does: the client cannot tell whether
+	// it took effect.
+	TimeoutAfterApply
+	// Conflict answers as DynamoDB does when the request meets a running
+	// transaction: TransactionConflictException for a single-item write, a
+	// cancellation with reason TransactionConflict for a transaction. Nothing
+	// is applied. Reads pass.
+	Conflict
+	// Throttle answers as DynamoDB does when throughput is exceeded:
+	// ThrottlingException, or for a transaction a cancellation with reason
+	// ThrottlingError. Nothing is applied.
+	Throttle
+	// Stall holds the request until the client gives up on it (its context
+	// ends), as a table too busy to answer in time does. Nothing is applied.
+	Stall
+)
+
+// String names the fault.
+func (f Fault) String() string {
+	return [...]string{"pass", "error", "timeout after apply", "conflict", "throttle", "stall"}[f]
+}
+
+// Faults decides what happens to each request: op is its operation
+// (GetItem, TransactWriteItems, ...), n counts the requests since the faults
+// were injected, from 1.
+type Faults func(op string, n int) Fault
+
+// InjectFaults makes the clients' transport apply f to every request from now
+// on, whatever the endpoint: the embedded engine or DYNAMODB_ENDPOINT. nil
+// stops injecting.
+func (e *Engine) InjectFaults(f Faults) { e.requests.setFaults(f) }
+
+// FailNth returns Faults that apply fault to the n-th request (counted from
+// 1) and pass every other.
+func FailNth(n int, fault Fault) Faults {
+	return func(_ string, i int) Fault {
+		if i == n {
+			return fault
+		}
+		return Pass
+	}
+}
+
+// FailOps returns Faults that apply fault to the first n requests of the
+// operations ops, and pass every other.
+func FailOps(n int, fault Fault, ops ...string) Faults {
+	var mu sync.Mutex
+	return func(op string, _ int) Fault {
+		mu.Lock()
+		defer mu.Unlock()
+		if n > 0 && slices.Contains(ops, op) {
+			n--
+			return fault
+		}
+		return Pass
+	}
 }
 
 // CancelTransactions makes the clients' next n TransactWriteItems requests
@@ -219,6 +293,8 @@ type counter struct {
 	ops       map[string]int
 	fail      bool
 	conflicts int // TransactWriteItems still to cancel with TransactionConflict
+	faults    Faults
+	seq       int // requests since faults were set
 }
 
 func newCounter(next http.RoundTripper) *counter {
@@ -235,6 +311,11 @@ func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
 	if conflict {
 		c.conflicts--
 	}
+	fault, faults := Pass, c.faults
+	if faults != nil {
+		c.seq++
+		fault = faults(op, c.seq)
+	}
 	c.mu.Unlock()
 	switch {
 	case fail:
@@ -242,7 +323,42 @@ func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
 	case conflict:
 		return transactionConflict(r)
 	}
+	return c.inject(r, op, fault)
+}
+
+// inject does fault to request r of operation op.
+func (c *counter) inject(r *http.Request, op string, fault Fault) (*http.Response, error) {
+	isWrite := op == "TransactWriteItems" || op == "PutItem" || op == "UpdateItem" || op == "DeleteItem"
+	switch {
+	case fault == FailRequest:
+		return apiError(r, http.StatusInternalServerError, "InternalServerError", "Internal server error (injected)")
+	case fault == TimeoutAfterApply:
+		res, err := c.next.RoundTrip(r)
+		if err != nil {
+			return nil, err
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		_ = res.Body.Close()
+		return nil, &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer (injected, after the request took effect)")}
+	case fault == Conflict && op == "TransactWriteItems":
+		return cancelTransaction(r, "TransactionConflict", "Transaction is ongoing for the item")
+	case fault == Conflict && isWrite:
+		return apiError(r, http.StatusBadRequest, "TransactionConflictException", "Transaction is ongoing for the item (injected)")
+	case fault == Throttle && op == "TransactWriteItems":
+		return cancelTransaction(r, "ThrottlingError", "Throughput exceeds the current capacity of your table or index")
+	case fault == Throttle:
+		return apiError(r, http.StatusBadRequest, "ThrottlingException", "Rate of requests exceeds the allowed throughput (injected)")
+	case fault == Stall:
+		<-r.Context().Done()
+		return nil, r.Context().Err()
+	}
 	return c.next.RoundTrip(r)
+}
+
+// apiError answers as DynamoDB answers an error of type code.
+func apiError(r *http.Request, status int, code, message string) (*http.Response, error) {
+	body, err := json.Marshal(map[string]string{"__type": "com.amazonaws.dynamodb.v20120810#" + code, "message": message})
+	return response(r, status, body), err
 }
 
 func response(r *http.Request, status int, body []byte) *http.Response {
@@ -257,6 +373,12 @@ func response(r *http.Request, status int, body []byte) *http.Response {
 // when a concurrent transaction holds one of its items: cancelled, nothing
 // applied, the first item's reason TransactionConflict.
 func transactionConflict(r *http.Request) (*http.Response, error) {
+	return cancelTransaction(r, "TransactionConflict", "Transaction is ongoing for the item")
+}
+
+// cancelTransaction answers a TransactWriteItems request as cancelled,
+// nothing applied, with reason code for its first item and None for the others.
+func cancelTransaction(r *http.Request, code, message string) (*http.Response, error) {
 	var in struct{ TransactItems []json.RawMessage }
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 		return nil, err
@@ -266,10 +388,10 @@ func transactionConflict(r *http.Request) (*http.Response, error) {
 	for i := range reasons {
 		reasons[i] = reason{Code: "None"}
 	}
-	reasons[0] = reason{Code: "TransactionConflict", Message: "Transaction is ongoing for the item"}
+	reasons[0] = reason{Code: code, Message: message}
 	body, err := json.Marshal(map[string]any{
 		"__type":              "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
-		"message":             "Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]",
+		"message":             "Transaction cancelled, please refer cancellation reasons for specific reasons [" + code + "]",
 		"CancellationReasons": reasons,
 	})
 	return response(r, http.StatusBadRequest, body), err
@@ -296,5 +418,11 @@ func (c *counter) setFail(on bool) {
 func (c *counter) addConflicts(n int) {
 	c.mu.Lock()
 	c.conflicts += n
+	c.mu.Unlock()
+}
+
+func (c *counter) setFaults(f Faults) {
+	c.mu.Lock()
+	c.faults, c.seq = f, 0
 	c.mu.Unlock()
 }

@@ -81,3 +81,23 @@ var (
 	// ErrHoldLost: no hold with the expected token (and state) exists any more.
 	ErrHoldLost = errors.New("hold no longer exists with this token")
 )
+
+// ErrHoldExists: a lesson could not be repaired because its hold is there after all.
+var ErrHoldExists = errors.New("the lesson's hold exists")
+
+// Busy returns the error of a write that kept meeting concurrent writes of the
+// same record until its retries ran out (409 concurrent_update): nothing was
+// changed, and the same request may succeed after retryAfter.
+func Busy(what string, retryAfter time.Duration, err error) error {
+	return &Error{Kind: KindConflict, Code: "concurrent_update", RetryAfter: ceilSeconds(retryAfter), Err: err,
+		Message: fmt.Sprintf("%s is being changed by other requests right now; nothing was changed, try again in %s",
+			what, formatSeconds(ceilSeconds(retryAfter)))}
+}
+
+// Throttled returns the error of a request that storage kept refusing for
+// lack of capacity until its retries ran out (503 storage_busy): nothing was
+// changed, and the same request may succeed after retryAfter.
+func Throttled(retryAfter time.Duration, err error) error {
+	return &Error{Kind: KindUnavailable, Code: "storage_busy", RetryAfter: ceilSeconds(retryAfter), Err: err,
+		Message: fmt.Sprintf("the database is busy; nothing was changed, try again in %s", formatSeconds(ceilSeconds(retryAfter)))}
+}

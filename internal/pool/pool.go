@@ -180,7 +180,7 @@ func (a Account) Validate() error {
 	case a.CredentialsRef != "" && (len(a.CredentialsRef) > maxRefLen || !secretPattern.MatchString(a.CredentialsRef)):
 		return Invalidf("credentials_ref must be the name or ARN of a secret (Secrets Manager or SSM), not the secret itself")
 	}
-	return nil
+	return checkTexts("name", a.Name, "zoom_user_id", a.ZoomUserID)
 }
 
 // validateLessonFields checks what lessons and recurring lessons share.
@@ -197,7 +197,7 @@ func validateLessonFields(id, title, teacherID, groupID string) error {
 	case !ValidPersonID(groupID):
 		return Invalidf("group_id is required: %s", personIDRule)
 	}
-	return nil
+	return CheckText("title", title, false)
 }
 
 // Validate reports the first thing wrong with the lesson as an EINVALID error.
@@ -220,7 +220,13 @@ func (l Lesson) Validate() error {
 	case len(l.Topics) > maxTextLen:
 		return Invalidf("topics must be at most %d bytes", maxTextLen)
 	}
-	return nil
+	if err := CheckTime("start_time", l.Start); err != nil {
+		return err
+	}
+	if err := CheckTime("end_time", l.End); err != nil {
+		return err
+	}
+	return CheckText("topics", l.Topics, true)
 }
 
 // Materializes reports whether the lesson is an occurrence of a recurring
@@ -243,6 +249,10 @@ type MeetingRef struct {
 	// a release can name the account without reading it.
 	AccountName string
 	Token       string
+	// CreatedAt is when the meeting's claim was made: it cannot have ended before.
+	CreatedAt time.Time
+	// Released is set once the meeting's hold was released.
+	Released bool
 }
 
 // AccountPatch is an edit of an account's settings; nil fields stay as they are.

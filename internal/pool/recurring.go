@@ -83,6 +83,19 @@ func (r RecurringLesson) Validate() error {
 	if _, err := Zone(r.TimeZone); err != nil {
 		return Invalidf(`timezone %q is not an IANA time zone name such as "Europe/Berlin"`, r.TimeZone)
 	}
+	if err := CheckDate("valid_from", r.ValidFrom); err != nil {
+		return err
+	}
+	if !r.ValidUntil.IsZero() {
+		if err := CheckDate("valid_until", r.ValidUntil); err != nil {
+			return err
+		}
+	}
+	for _, d := range r.CancelledDates {
+		if err := CheckDate("cancelled_dates", d); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -18,10 +18,13 @@ type ReleaseStore interface {
 	// Pool reads every account of the pool with its holds, consistently.
 	Pool(ctx context.Context) ([]Account, error)
 	// LessonsByID reads the given lessons consistently. Lessons that do not
-	// exist are absent from the result.
-	LessonsByID(ctx context.Context, ids []string) (map[string]Lesson, error)
+	// exist are absent from lessons; those that exist but cannot be decoded
+	// are in unreadable.
+	LessonsByID(ctx context.Context, ids []string) (lessons map[string]Lesson, unreadable map[string]bool, err error)
 	// Release is Store.Release: the one token-fenced way a hold ends.
 	Release(ctx context.Context, r Release) error
+	// Unhold is Store.Unhold: the repair of a lesson whose hold is gone.
+	Unhold(ctx context.Context, u Unhold) error
 }
 
 // Reason says why a hold was released.
@@ -40,6 +43,9 @@ const (
 	// ReasonOrphan: the hold's lesson is missing or does not point back to it.
 	ReasonOrphan Reason = "orphan"
 )
+
+// releaseTimeout bounds a release that MeetingEnded has sent.
+const releaseTimeout = 3 * time.Second
 
 // DefaultGrace is how long after a lesson's scheduled end the sweep waits for
 // Zoom to report its meeting ended before it takes the account back.
@@ -66,30 +72,78 @@ func (r *Releaser) log() *slog.Logger    { return logger(r.Log) }
 func (r *Releaser) grace() time.Duration { return orDefault(r.Grace, DefaultGrace) }
 
 // MeetingEnded releases the account of the lesson whose meeting ended and
-// marks the lesson ended at endedAt (now when endedAt is zero or in the
-// future). released is false when the meeting held no account any more: a
-// repeated notification, or one about a meeting whose account has since been
-// released and perhaps lent to another lesson. Either way nothing changes.
+// marks the lesson ended at endedAt, clamped to when the meeting can have
+// ended: not before it was created, not after now (now when endedAt is zero).
+// released is false when the meeting held no account any more: a repeated
+// notification, or one about a meeting whose account has since been released
+// and perhaps lent to another lesson. Either way nothing changes, and finding
+// out costs one read: the release marks the meeting lookup.
 //
 // Errors: meeting_not_found (KindNotFound) for a meeting the pool did not create.
 func (r *Releaser) MeetingEnded(ctx context.Context, meetingID string, endedAt time.Time) (ref MeetingRef, released bool, err error) {
 	ref, err = r.Store.MeetingLookup(ctx, meetingID)
-	if err != nil {
-		return MeetingRef{}, false, err
+	if err != nil || ref.Released {
+		return ref, false, err
 	}
-	if now := r.now(); endedAt.IsZero() || endedAt.After(now) {
-		endedAt = now
+	endedAt = plausibleEnd(endedAt, ref.CreatedAt, r.now())
+	// Out of time already: nothing is written, and Zoom sends the event again.
+	if err := ctx.Err(); err != nil {
+		return ref, false, err
 	}
-	reason, err := r.release(ctx, Release{AccountID: ref.AccountID, LessonID: ref.LessonID, Token: ref.Token,
-		LessonStatus: StatusEnded, EndedAt: endedAt}, ReasonMeetingEnded)
-	if errors.Is(err, ErrHoldLost) {
+	// Once sent, the release is not cut short by the caller's deadline: one
+	// abandoned midway would leave it unknown whether it landed.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	reason, err := releaseOrOrphan(ctx, r.Store, Release{AccountID: ref.AccountID, LessonID: ref.LessonID, Token: ref.Token,
+		LessonStatus: StatusEnded, EndedAt: endedAt, MeetingID: ref.MeetingID}, ReasonMeetingEnded)
+	switch {
+	case errors.Is(err, ErrHoldLost):
+		released, err := r.endUnheld(ctx, ref, endedAt)
+		return ref, released, err
+	case errors.Is(err, ErrLessonChanged):
 		return ref, false, nil
 	}
 	if err != nil {
 		return ref, false, fmt.Errorf("release meeting %s of lesson %s: %w", meetingID, ref.LessonID, err)
 	}
-	r.logRelease(ref.AccountName, ref.AccountID, ref.LessonID, reason, time.Time{}, "meeting", meetingID, "ended_at", endedAt)
+	logRelease(r.log(), ref.AccountName, ref.AccountID, ref.LessonID, reason, time.Time{}, "meeting", meetingID, "ended_at", endedAt)
 	return ref, true, nil
+}
+
+// plausibleEnd is Zoom's end time of a meeting created at created, clamped
+// to [created, now]; now when Zoom sent none.
+func plausibleEnd(endedAt, created, now time.Time) time.Time {
+	switch {
+	case endedAt.IsZero() || endedAt.After(now):
+		return now
+	case endedAt.Before(created):
+		return created
+	}
+	return endedAt
+}
+
+// endUnheld handles the end of a meeting whose hold is gone although its
+// lookup was not marked released (a release from before the mark, or a hold
+// removed by a restored backup or by hand): a lesson that still points to
+// the hold would stay live for ever, so it is marked ended, fenced by the
+// token.
+func (r *Releaser) endUnheld(ctx context.Context, ref MeetingRef, endedAt time.Time) (bool, error) {
+	l, err := r.Store.Lesson(ctx, ref.LessonID)
+	if ErrorKind(err) == KindNotFound || (err == nil && l.HoldToken != ref.Token) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read lesson %s of meeting %s: %w", ref.LessonID, ref.MeetingID, err)
+	}
+	err = r.Store.Unhold(ctx, Unhold{LessonID: l.ID, AccountID: ref.AccountID, Token: ref.Token, Status: StatusEnded, EndedAt: endedAt})
+	switch {
+	case errors.Is(err, ErrLessonChanged), errors.Is(err, ErrHoldExists):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("repair lesson %s of meeting %s: %w", ref.LessonID, ref.MeetingID, err)
+	}
+	r.log().Warn("repaired lesson whose hold was missing", "lesson", l.ID, "account_id", ref.AccountID, "meeting", ref.MeetingID, "now", string(StatusEnded))
+	return true, nil
 }
 
 // MeetingStarted reports whether the meeting is its lesson's current meeting,
@@ -115,24 +169,11 @@ func (r *Releaser) MeetingStarted(ctx context.Context, meetingID string) (ref Me
 	return ref, l.Status == StatusLive && l.HoldToken == ref.Token, nil
 }
 
-// release ends a hold through the store. A hold whose lesson turns out not to
-// point back to it (the lesson was removed or rewritten by hand) is an orphan:
-// it is released without touching the lesson. It returns the reason the hold
-// was released for.
-func (r *Releaser) release(ctx context.Context, rel Release, reason Reason) (Reason, error) {
-	err := r.Store.Release(ctx, rel)
-	if errors.Is(err, ErrLessonChanged) {
-		rel.LessonStatus, rel.EndedAt = "", time.Time{}
-		return ReasonOrphan, r.Store.Release(ctx, rel)
-	}
-	return reason, err
-}
-
 // logRelease writes the one line a release leaves, with extra attributes.
-func (r *Releaser) logRelease(accountName, accountID, lessonID string, reason Reason, lessonEnd time.Time, extra ...any) {
+func logRelease(log *slog.Logger, accountName, accountID, lessonID string, reason Reason, lessonEnd time.Time, extra ...any) {
 	attrs := []any{"account", accountName, "account_id", accountID, "lesson", lessonID, "reason", string(reason)}
 	if !lessonEnd.IsZero() {
 		attrs = append(attrs, "lesson_end", lessonEnd.UTC())
 	}
-	r.log().Info("released account", append(attrs, extra...)...)
+	log.Info("released account", append(attrs, extra...)...)
 }

@@ -1,6 +1,7 @@
 package pool
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -27,10 +28,18 @@ func Candidates(accounts []Account) []Account {
 	return free
 }
 
+// overrunPoll is how soon a client is asked to come back when the earliest
+// hold belongs to a lesson past its scheduled end: Zoom may report its meeting
+// ended at any moment.
+const overrunPoll = time.Minute
+
 // RetryAfter is how long a client should wait before starting again when no
-// account is free: until the earliest hold on an enabled account is expected to
-// end, and at least one second.
-func RetryAfter(accounts []Account, now time.Time) time.Duration {
+// account is free: until the earliest hold on an enabled account can end, and
+// at least one second. A claim can end when its lease runs out (a start then
+// takes an abandoned claim back), a live hold when its lesson is expected to
+// end; a lesson that overran may end any time, and its hold is taken back at
+// the latest grace after its end (by the sweep or by a start).
+func RetryAfter(accounts []Account, now time.Time, grace time.Duration) time.Duration {
 	var earliest time.Time
 	for _, a := range accounts {
 		if !a.Enabled {
@@ -38,19 +47,36 @@ func RetryAfter(accounts []Account, now time.Time) time.Duration {
 		}
 		for _, h := range a.Holds {
 			end := h.LessonEnd
-			if h.State == HoldClaiming && h.LeaseUntil.Before(end) {
+			switch {
+			case h.State == HoldClaiming:
 				end = h.LeaseUntil
+			case !end.After(now):
+				end = h.LessonEnd.Add(grace)
+				if poll := now.Add(overrunPoll); poll.Before(end) {
+					end = poll
+				}
 			}
 			if earliest.IsZero() || end.Before(earliest) {
 				earliest = end
 			}
 		}
 	}
-	wait := earliest.Sub(now).Truncate(time.Second)
-	if earliest.Sub(now) > wait {
-		wait += time.Second // round up: never tell a client to come back too early
+	return ceilSeconds(earliest.Sub(now))
+}
+
+// TooEarly reports, for a scheduled lesson, that now is more than early before
+// its start (lesson_too_early, KindConflict, with RetryAfter until it may
+// start), or nil. It keeps anyone from holding an account for a lesson days
+// ahead.
+func TooEarly(l Lesson, now time.Time, early time.Duration) error {
+	opens := l.Start.Add(-early)
+	if l.Status != StatusScheduled || !now.Before(opens) {
+		return nil
 	}
-	return max(wait, time.Second)
+	wait := ceilSeconds(opens.Sub(now))
+	return &Error{Kind: KindConflict, Code: "lesson_too_early", RetryAfter: wait,
+		Message: fmt.Sprintf("lesson %s starts at %s and can be started from %s on (%s before its start); try again in %s",
+			l.ID, l.Start.UTC().Format(time.RFC3339), opens.UTC().Format(time.RFC3339), early, formatSeconds(wait))}
 }
 
 // Startable reports why a lesson in this state cannot be started now, or nil.

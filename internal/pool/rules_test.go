@@ -78,12 +78,18 @@ func TestRetryAfter(t *testing.T) {
 			{Enabled: false, Holds: []pool.Hold{hold(pool.HoldLive, time.Minute, 0)}},
 			{Enabled: true, Holds: []pool.Hold{hold(pool.HoldLive, time.Hour, 0)}},
 		}, time.Hour},
-		{"overrunning lesson: at least a second", []pool.Account{
+		{"overrunning lesson: in a minute, as Zoom may report it over any time", []pool.Account{
 			{Enabled: true, Holds: []pool.Hold{hold(pool.HoldLive, -5*time.Minute, 0)}},
+		}, time.Minute},
+		{"overrunning lesson near the end of its grace: when the grace ends", []pool.Account{
+			{Enabled: true, Holds: []pool.Hold{hold(pool.HoldLive, -14*time.Minute-30*time.Second, 0)}},
+		}, 30 * time.Second},
+		{"a claim whose lease ran out: at least a second", []pool.Account{
+			{Enabled: true, Holds: []pool.Hold{hold(pool.HoldClaiming, time.Hour, -time.Second)}},
 		}, time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := pool.RetryAfter(tc.accounts, now); got != tc.want {
+			if got := pool.RetryAfter(tc.accounts, now, 15*time.Minute); got != tc.want {
 				t.Errorf("got %s, want %s", got, tc.want)
 			}
 		})

@@ -53,14 +53,72 @@ func stuckReason(h Hold, lessons map[string]Lesson, now time.Time, grace time.Du
 //     claiming, and its lesson goes back to scheduled, as nothing was used;
 //   - an orphan's lesson is left alone.
 func (s Stuck) Release(now time.Time, grace time.Duration) Release {
-	r := Release{AccountID: s.Hold.AccountID, LessonID: s.Hold.LessonID, Token: s.Hold.Token}
+	r := Release{AccountID: s.Hold.AccountID, LessonID: s.Hold.LessonID, Token: s.Hold.Token, MeetingID: s.Hold.MeetingID}
 	switch s.Reason {
 	case ReasonLessonEnded:
 		r.LessonStatus, r.EndedAt, r.EndedBy = StatusEnded, s.Hold.LessonEnd, now.Add(-grace)
 	case ReasonClaimExpired:
 		r.LessonStatus, r.OnlyClaiming = StatusScheduled, true
+	case ReasonOrphan:
+		r.Orphan = true
 	}
 	return r
+}
+
+// Overdue returns the holds that are over whatever their lessons say: claims
+// whose lease ran out before now, and holds whose lesson was expected to end
+// more than grace before now. A start that finds no free account takes them
+// back, as the sweep would.
+func Overdue(accounts []Account, now time.Time, grace time.Duration) []Stuck {
+	var stuck []Stuck
+	for _, a := range accounts {
+		for _, h := range a.Holds {
+			switch {
+			case h.State == HoldClaiming && now.After(h.LeaseUntil):
+				stuck = append(stuck, Stuck{Hold: h, AccountName: a.Name, Reason: ReasonClaimExpired})
+			case h.State != HoldClaiming && now.Sub(h.LessonEnd) > grace:
+				stuck = append(stuck, Stuck{Hold: h, AccountName: a.Name, Reason: ReasonLessonEnded})
+			}
+		}
+	}
+	return stuck
+}
+
+// orphansOf returns the holds of lesson l that l does not point to.
+func orphansOf(accounts []Account, l Lesson) []Stuck {
+	var stuck []Stuck
+	for _, a := range accounts {
+		for _, h := range a.Holds {
+			if h.LessonID == l.ID && h.Token != l.HoldToken {
+				stuck = append(stuck, Stuck{Hold: h, AccountName: a.Name, Reason: ReasonOrphan})
+			}
+		}
+	}
+	return stuck
+}
+
+// releaser is the one way a hold ends: Store.Release.
+type releaser interface {
+	Release(ctx context.Context, r Release) error
+}
+
+// releaseStuck releases s, fenced by its token. A hold whose lesson turns out
+// not to point back to it (the lesson was removed or rewritten by hand) is an
+// orphan: it is released without touching the lesson, as long as the lesson
+// still does not point to it. It returns the reason the hold was released for.
+func releaseStuck(ctx context.Context, st releaser, s Stuck, now time.Time, grace time.Duration) (Reason, error) {
+	return releaseOrOrphan(ctx, st, s.Release(now, grace), s.Reason)
+}
+
+// releaseOrOrphan sends rel; when its lesson does not point to the hold, it
+// releases the hold as an orphan instead.
+func releaseOrOrphan(ctx context.Context, st releaser, rel Release, reason Reason) (Reason, error) {
+	err := st.Release(ctx, rel)
+	if errors.Is(err, ErrLessonChanged) && !rel.Orphan {
+		rel.LessonStatus, rel.EndedAt, rel.Orphan = "", time.Time{}, true
+		return ReasonOrphan, st.Release(ctx, rel)
+	}
+	return reason, err
 }
 
 // SweepSummary is what one sweep found and did.
@@ -75,6 +133,9 @@ type SweepSummary struct {
 	Skipped int
 	// Failed counts releases that failed; the next sweep tries them again.
 	Failed int
+	// Unreadable counts holds left alone because their lesson's record
+	// cannot be decoded (each is logged with its key).
+	Unreadable int
 }
 
 // ReleasedTotal is how many holds the sweep released.
@@ -111,18 +172,25 @@ func (r *Releaser) Sweep(ctx context.Context) (SweepSummary, error) {
 	}
 	slices.Sort(lessonIDs)
 	lessonIDs = slices.Compact(lessonIDs)
-	lessons := map[string]Lesson{}
+	lessons, unreadable := map[string]Lesson{}, map[string]bool{}
 	if len(lessonIDs) > 0 {
-		if lessons, err = r.Store.LessonsByID(ctx, lessonIDs); err != nil {
+		if lessons, unreadable, err = r.Store.LessonsByID(ctx, lessonIDs); err != nil {
 			return sum, fmt.Errorf("sweep: read lessons of %d holds: %w", len(lessonIDs), err)
 		}
 	}
 
 	var errs []error
 	for _, s := range StuckHolds(accounts, lessons, now, grace) {
-		reason, err := r.release(ctx, s.Release(now, grace), s.Reason)
+		if unreadable[s.Hold.LessonID] {
+			// Not an orphan: its lesson exists, and may be using the account.
+			sum.Unreadable++
+			r.log().Error("sweep left a hold alone: its lesson cannot be read",
+				"account", s.AccountName, "account_id", s.Hold.AccountID, "lesson", s.Hold.LessonID)
+			continue
+		}
+		reason, err := releaseStuck(ctx, r.Store, s, now, grace)
 		switch {
-		case errors.Is(err, ErrHoldLost):
+		case errors.Is(err, ErrHoldLost), errors.Is(err, ErrLessonChanged):
 			sum.Skipped++
 		case err != nil:
 			sum.Failed++
@@ -131,12 +199,12 @@ func (r *Releaser) Sweep(ctx context.Context) (SweepSummary, error) {
 				"account", s.AccountName, "account_id", s.Hold.AccountID, "lesson", s.Hold.LessonID, "reason", string(s.Reason), "err", err)
 		default:
 			sum.Released[reason]++
-			r.logRelease(s.AccountName, s.Hold.AccountID, s.Hold.LessonID, reason, s.Hold.LessonEnd)
+			logRelease(r.log(), s.AccountName, s.Hold.AccountID, s.Hold.LessonID, reason, s.Hold.LessonEnd)
 		}
 	}
 	r.log().Info("sweep",
 		"holds", sum.Holds, "released", sum.ReleasedTotal(), "lesson_ended", sum.Released[ReasonLessonEnded],
 		"claim_expired", sum.Released[ReasonClaimExpired], "orphan", sum.Released[ReasonOrphan],
-		"skipped", sum.Skipped, "failed", sum.Failed, "grace", grace.String())
+		"skipped", sum.Skipped, "failed", sum.Failed, "unreadable", sum.Unreadable, "grace", grace.String())
 	return sum, errors.Join(errs...)
 }

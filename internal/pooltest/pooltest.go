@@ -1,5 +1,5 @@
 // Package pooltest gives tests a real DynamoDB to work on and checks the
-// invariants of DESIGN.md against it.
+// pool's invariants against it.
 //
 // Every Env has its own table, reached by the real AWS SDK over HTTP: on the
 // embedded engine by default, or on DYNAMODB_ENDPOINT (DynamoDB Local, AWS)
@@ -112,7 +112,7 @@ func (e *Env) AddLessons(t testing.TB, n int) []string {
 	return ids
 }
 
-// CheckInvariants checks the rules of DESIGN.md over the whole pool and the
+// CheckInvariants checks the pool's invariants over the whole pool and the
 // given lessons, and reports every violation:
 //
 //  1. no account has more holds than its capacity, and each account's active

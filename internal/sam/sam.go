@@ -3,6 +3,7 @@
 package sam
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -48,8 +49,12 @@ type Function struct {
 	// Schedules are the expressions of its Schedule and ScheduleV2 events.
 	Schedules []string
 	// Environment is the function's own variables (Globals excluded); values
-	// that are intrinsic functions appear as the name they refer to.
+	// that are intrinsic functions appear as the name they refer to, those
+	// chosen with !If as its first branch's, and other lists as "".
 	Environment map[string]string
+	// Timeout is how many seconds Lambda lets one invocation run: the
+	// function's own Timeout, or Globals' (SAM's default, 3, without either).
+	Timeout int
 }
 
 // Route is an HttpApi event: a method and a path such as /api/lessons/{id}.
@@ -69,6 +74,20 @@ func (r Route) Public() bool { return r.Authorizer == NoAuthorizer }
 
 func (r Route) String() string { return r.Method + " " + r.Path }
 
+// Greedy reports whether the route's path ends in a greedy variable, such as
+// /api/lessons/{proxy+}, which matches the rest of a path.
+func (r Route) Greedy() bool {
+	return strings.HasSuffix(r.Path, "+}") && strings.LastIndex(r.Path, "/{") >= 0
+}
+
+// SlashTwin is the route that serves r's URLs with a trailing slash: r on the
+// path r.Path/{proxy+}. HTTP APIs refuse routes that end in a slash and do
+// not promise to route /x/ to /x, so each route /x has this twin.
+func (r Route) SlashTwin() Route {
+	r.Path += "/{proxy+}"
+	return r
+}
+
 // Table is the AWS::DynamoDB::Table resource's key schema and indexes.
 type Table struct {
 	LogicalID              string
@@ -78,6 +97,9 @@ type Table struct {
 	GlobalSecondaryIndexes []Index
 	DeletionProtection     bool
 	PointInTimeRecovery    bool
+	// TimeToLiveAttribute is the attribute whose time (seconds since 1970)
+	// lets DynamoDB delete an item, "" when TTL is off.
+	TimeToLiveAttribute string
 }
 
 // AttributeDefinition declares a key attribute's type.
@@ -103,6 +125,11 @@ type Index struct {
 }
 
 type document struct {
+	Globals struct {
+		Function struct {
+			Timeout int `yaml:"Timeout"`
+		} `yaml:"Function"`
+	} `yaml:"Globals"`
 	Resources map[string]struct {
 		Type     string `yaml:"Type"`
 		Metadata struct {
@@ -113,8 +140,9 @@ type document struct {
 }
 
 type functionProps struct {
+	Timeout     int `yaml:"Timeout"`
 	Environment struct {
-		Variables map[string]string `yaml:"Variables"`
+		Variables map[string]yaml.Node `yaml:"Variables"`
 	} `yaml:"Environment"`
 	Events map[string]struct {
 		Type       string `yaml:"Type"`
@@ -147,7 +175,14 @@ type tableProps struct {
 	PointInTimeRecoverySpecification struct {
 		PointInTimeRecoveryEnabled bool `yaml:"PointInTimeRecoveryEnabled"`
 	} `yaml:"PointInTimeRecoverySpecification"`
+	TimeToLiveSpecification struct {
+		AttributeName string `yaml:"AttributeName"`
+		Enabled       bool   `yaml:"Enabled"`
+	} `yaml:"TimeToLiveSpecification"`
 }
+
+// samDefaultTimeout is a function's timeout in seconds when the template sets none.
+const samDefaultTimeout = 3
 
 // Parse reads a SAM template. It expects exactly one DynamoDB table.
 func Parse(data []byte) (Template, error) {
@@ -165,7 +200,8 @@ func Parse(data []byte) (Template, error) {
 			if err := res.Properties.Decode(&p); err != nil {
 				return Template{}, fmt.Errorf("function %s: %w", id, err)
 			}
-			f := Function{LogicalID: id, BuildMethod: res.Metadata.BuildMethod, Environment: p.Environment.Variables}
+			f := Function{LogicalID: id, BuildMethod: res.Metadata.BuildMethod, Environment: variables(p.Environment.Variables),
+				Timeout: cmp.Or(p.Timeout, doc.Globals.Function.Timeout, samDefaultTimeout)}
 			for _, name := range sortedKeys(p.Events) {
 				ev := p.Events[name]
 				switch ev.Type {
@@ -203,6 +239,9 @@ func Parse(data []byte) (Template, error) {
 				DeletionProtection:     p.DeletionProtectionEnabled,
 				PointInTimeRecovery:    p.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled,
 			}
+			if ttl := p.TimeToLiveSpecification; ttl.Enabled {
+				t.Table.TimeToLiveAttribute = ttl.AttributeName
+			}
 		}
 	}
 	if tables != 1 {
@@ -218,6 +257,22 @@ func conditional(n *yaml.Node) *yaml.Node {
 		return n.Content[1]
 	}
 	return n
+}
+
+// variables are environment variables as Function.Environment has them.
+func variables(nodes map[string]yaml.Node) map[string]string {
+	if nodes == nil {
+		return nil
+	}
+	out := make(map[string]string, len(nodes))
+	for name, n := range nodes {
+		if v := conditional(&n); v.Kind == yaml.ScalarNode {
+			out[name] = v.Value
+		} else {
+			out[name] = ""
+		}
+	}
+	return out
 }
 
 // Function returns the function with the given logical id.

@@ -30,6 +30,9 @@ type Materializer struct {
 	// Anchor is the configured upper-week anchor; zero places each date by
 	// its DefaultAnchor.
 	Anchor pool.Date
+	// Early is how long before its start an occurrence may be started
+	// (pool.Service.Early); earlier, its lesson is not created.
+	Early time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -74,15 +77,36 @@ func (m *Materializer) Materialize(ctx context.Context, id string) (pool.Lesson,
 		if err := pool.Startable(l, now); err != nil {
 			return pool.Lesson{}, err
 		}
+		if err := pool.TooEarly(l, now, m.Early); err != nil {
+			return pool.Lesson{}, err
+		}
 		created, err := m.Store.MaterializeOccurrence(ctx, r, l)
 		switch {
 		case pool.ErrorKind(err) == pool.KindConflict:
 			return m.Store.Lesson(ctx, id) // another start created it
 		case errors.Is(err, pool.ErrRecurringChanged) && attempt < 10:
+			if err := pause(ctx, attempt); err != nil {
+				return pool.Lesson{}, err
+			}
 			continue
+		case errors.Is(err, pool.ErrRecurringChanged):
+			return pool.Lesson{}, pool.Busy("recurring lesson "+recurringID, time.Second, err)
 		case err != nil:
 			return pool.Lesson{}, fmt.Errorf("materialise %s: %w", id, err)
 		}
 		return created, nil
+	}
+}
+
+// pause waits before materialising again after a concurrent change of the
+// series, with jitter, so that racing starts spread out.
+func pause(ctx context.Context, attempt int) error {
+	t := time.NewTimer(pool.Backoff(attempt, 10*time.Millisecond, 200*time.Millisecond))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }

@@ -2,11 +2,14 @@ package zoom
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"strconv"
 	"time"
@@ -30,11 +33,53 @@ type Verifier struct {
 	// Secret is the Zoom app's secret token. Without one every request is
 	// refused, unless Insecure.
 	Secret string
+	// SecretSource, when set, is asked for the secret token for every request
+	// (see Resolve) instead of Secret, so that a rotated token takes effect
+	// without a restart.
+	SecretSource SecretSource
+	// Missing says why there is no secret token, for the logs of the
+	// refusals (it is never shown to the caller).
+	Missing error
 	// Insecure accepts every request without checking it. Only the local
 	// runner sets it, when asked to with -insecure-webhooks.
 	Insecure bool
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+}
+
+// SecretSource yields the secret token when a request comes. It may keep
+// what it read for a while. An error matching fs.ErrNotExist or
+// fs.ErrPermission means there is no token to be had (the parameter is
+// missing, or may not be read); any other error, that it could not be read
+// now.
+type SecretSource interface {
+	Secret(ctx context.Context) (string, error)
+}
+
+// Resolve returns the verifier that serves one request: v with the secret
+// token its SecretSource yields now. A source without a token gives a
+// verifier without Secret, whose Verify refuses every request as
+// webhook_not_configured (with Missing saying why); a source that cannot
+// answer now gives a KindUnavailable error, so that Zoom sends the
+// notification again.
+func (v Verifier) Resolve(ctx context.Context) (Verifier, error) {
+	if v.Insecure || v.SecretSource == nil {
+		return v, nil
+	}
+	secret, err := v.SecretSource.Secret(ctx)
+	switch {
+	case err == nil:
+		v.Secret = secret
+		if secret == "" {
+			v.Missing = errors.New("the secret token is empty")
+		}
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission):
+		v.Secret, v.Missing = "", err
+	default:
+		return v, &pool.Error{Kind: pool.KindUnavailable, Code: "webhook_secret_unavailable", RetryAfter: time.Second, Err: err,
+			Message: "the secret token that checks Zoom's signatures could not be read just now; send the notification again"}
+	}
+	return v, nil
 }
 
 // Verify checks the signature headers of a request with the raw body. It
@@ -44,7 +89,7 @@ func (v Verifier) Verify(h http.Header, body []byte) error {
 		return nil
 	}
 	if v.Secret == "" {
-		return &pool.Error{Kind: pool.KindUnauthorized, Code: "webhook_not_configured",
+		return &pool.Error{Kind: pool.KindUnauthorized, Code: "webhook_not_configured", Err: v.Missing,
 			Message: "this endpoint has no Zoom secret token configured, so it accepts no webhook"}
 	}
 	sig, ts := h.Get(SignatureHeader), h.Get(TimestampHeader)
