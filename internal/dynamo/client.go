@@ -49,6 +49,7 @@ func NewClient(ctx context.Context, endpoint string, optFns ...func(*dynamodb.Op
 		for _, fn := range optFns {
 			fn(o)
 		}
+		o.HTTPClient = plainBodies{next: o.HTTPClient}
 	}), nil
 }
 
