@@ -248,8 +248,13 @@ func contended(accounts []Account, now time.Time) bool {
 	return free <= 2*recent
 }
 
-// startRetries bounds how often one Start goes round after losing a race.
+// startRetries bounds how often one Start goes round after losing a race
+// for its lesson, or repairing something.
 const startRetries = 12
+
+// maxLosses bounds how many claims one Start may lose to other starts: more
+// than a pool has slots to lose.
+const maxLosses = 64
 
 // start is what one Start learns as it goes round.
 type start struct {
@@ -325,9 +330,11 @@ func (s *Service) Start(ctx context.Context, lessonID string) (Lesson, error) {
 		case errors.Is(err, errLook):
 			pause = rand.N(lookPause << (st.looks - 1))
 		case errors.Is(err, errTaken):
-			// Someone else got the slot: the pool is making progress, so
-			// this is bounded by the wait, not by the retries.
-			if time.Now().After(deadline) {
+			// Someone else got the slot: the pool is making progress and
+			// fills up (then the start answers pool_exhausted), so losses
+			// are bounded by their number, not by the wait: a slow store
+			// must not turn progress into a refusal.
+			if losses == maxLosses {
 				return Lesson{}, Busy("the pool", time.Second, fmt.Errorf("start lesson %s: lost %d claims", lessonID, losses))
 			}
 			pause = Backoff(losses, 5*time.Millisecond, 50*time.Millisecond)
