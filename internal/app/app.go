@@ -267,6 +267,9 @@ type App struct {
 	WebhookSecrets zoom.SecretSource
 	// Now is the clock of the app's handlers; time.Now when nil.
 	Now func() time.Time
+	// WebhookTimeout bounds the work behind one Zoom webhook;
+	// api.WebhookTimeout, which fits Zoom's 3 seconds, when zero.
+	WebhookTimeout time.Duration
 	// ConsoleConfig is how the console signs in (none when zero); the
 	// deployed console function reads it from its own environment.
 	ConsoleConfig console.Config
@@ -388,7 +391,11 @@ func (a *App) ZoomWebhook() *api.Router {
 	if v.Secret == "" && v.SecretSource == nil {
 		v.Missing = errors.New("neither ZOOM_WEBHOOK_SECRET_PARAMETER nor ZOOM_WEBHOOK_SECRET_TOKEN is set")
 	}
-	return a.measured(api.NewZoomWebhook(v, a.Releaser, a.Log))
+	budget := a.WebhookTimeout
+	if budget <= 0 {
+		budget = api.WebhookTimeout
+	}
+	return a.measured(api.NewZoomWebhookWithin(budget, v, a.Releaser, a.Log))
 }
 
 // ReleaseStuck is the release-stuck function's handler.
