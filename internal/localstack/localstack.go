@@ -47,13 +47,18 @@ type Engine struct {
 	// Embedded is the in-process engine, or nil for an external endpoint.
 	Embedded *miniserver.Server
 
-	server   *http.Server
-	requests *counter
+	server *http.Server
+	// transport carries the requests of this engine's clients only, so that
+	// no connection outlives the engine to be reused by a later one that
+	// happens to get its port.
+	transport *http.Transport
+	requests  *counter
 }
 
 // Start starts the embedded engine, or connects to opts.Endpoint.
 func Start(opts Options) (*Engine, error) {
-	e := &Engine{Endpoint: opts.Endpoint, requests: newCounter(http.DefaultTransport)}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	e := &Engine{Endpoint: opts.Endpoint, transport: transport, requests: newCounter(transport)}
 	if e.Endpoint != "" {
 		return e, nil
 	}
@@ -72,8 +77,10 @@ func Start(opts Options) (*Engine, error) {
 	return e, nil
 }
 
-// Close stops the embedded engine (its data is lost).
+// Close stops the embedded engine (its data is lost), and closes the idle
+// connections of the engine's clients.
 func (e *Engine) Close() error {
+	defer e.transport.CloseIdleConnections()
 	if e.server == nil {
 		return nil
 	}

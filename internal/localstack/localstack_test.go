@@ -13,8 +13,8 @@ import (
 )
 
 // Requests counts the requests the engine answered. Those whose connection
-// failed before any answer (the engine's kept-alive connection closed, then
-// no engine listening), which the SDK sends again, are not counted.
+// failed before any answer (here: no engine listens any more), which the
+// SDK sends again, are not counted.
 func TestRequestsCountWhatTheEngineAnswered(t *testing.T) {
 	ctx := context.Background()
 	eng, err := localstack.Start(localstack.Options{})
