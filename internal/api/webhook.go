@@ -33,8 +33,11 @@ func NewZoomWebhook(v zoom.Verifier, releaser *pool.Releaser, log *slog.Logger) 
 }
 
 // NewZoomWebhookWithin is NewZoomWebhook with the work behind one
-// notification bounded by budget instead of WebhookTimeout.
+// notification bounded by budget instead (WebhookTimeout when zero).
 func NewZoomWebhookWithin(budget time.Duration, v zoom.Verifier, releaser *pool.Releaser, log *slog.Logger) *Router {
+	if budget <= 0 {
+		budget = WebhookTimeout
+	}
 	rt := NewRouter(log)
 	rt.handlePublic(http.MethodPost, "/schedule/webhook/zoom", func(w http.ResponseWriter, r *http.Request) error {
 		ctx, cancel := context.WithTimeout(r.Context(), budget)

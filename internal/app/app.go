@@ -393,11 +393,7 @@ func (a *App) ZoomWebhook() *api.Router {
 	if v.Secret == "" && v.SecretSource == nil {
 		v.Missing = errors.New("neither ZOOM_WEBHOOK_SECRET_PARAMETER nor ZOOM_WEBHOOK_SECRET_TOKEN is set")
 	}
-	budget := a.WebhookTimeout
-	if budget <= 0 {
-		budget = api.WebhookTimeout
-	}
-	return a.measured(api.NewZoomWebhookWithin(budget, v, a.Releaser, a.Log))
+	return a.measured(api.NewZoomWebhookWithin(a.WebhookTimeout, v, a.Releaser, a.Log))
 }
 
 // ReleaseStuck is the release-stuck function's handler.
