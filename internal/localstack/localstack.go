@@ -47,18 +47,17 @@ type Engine struct {
 	// Embedded is the in-process engine, or nil for an external endpoint.
 	Embedded *miniserver.Server
 
-	server *http.Server
-	// transport carries the requests of this engine's clients only, so that
-	// no connection outlives the engine to be reused by a later one that
-	// happens to get its port.
-	transport *http.Transport
+	server    *http.Server
 	requests  *counter
+	transport *http.Transport
 }
 
 // Start starts the embedded engine, or connects to opts.Endpoint.
 func Start(opts Options) (*Engine, error) {
+	// Connections of its own: a connection kept alive to an engine that was
+	// closed must never serve a later engine on the same port.
 	transport := http.DefaultTransport.(*http.Transport).Clone()
-	e := &Engine{Endpoint: opts.Endpoint, transport: transport, requests: newCounter(transport)}
+	e := &Engine{Endpoint: opts.Endpoint, requests: newCounter(transport), transport: transport}
 	if e.Endpoint != "" {
 		return e, nil
 	}
@@ -77,10 +76,9 @@ func Start(opts Options) (*Engine, error) {
 	return e, nil
 }
 
-// Close stops the embedded engine (its data is lost), and closes the idle
-// connections of the engine's clients.
+// Close stops the embedded engine (its data is lost).
 func (e *Engine) Close() error {
-	defer e.transport.CloseIdleConnections()
+	e.transport.CloseIdleConnections()
 	if e.server == nil {
 		return nil
 	}
