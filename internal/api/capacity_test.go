@@ -398,6 +398,7 @@ func (h *harness) through(t testing.TB, rt http.RoundTripper, now func() time.Ti
 		t.Fatal(err)
 	}
 	a.Now = now
+	patient(a)
 	gw, err := localstack.NewGateway(a.HTTPFunctions(), localstack.GatewayOptions{Verifier: h.idp.Verifier})
 	if err != nil {
 		t.Fatal(err)

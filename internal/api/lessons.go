@@ -43,6 +43,9 @@ type Calendar struct {
 	// Forecast computes the capacity route's forecasts and the warnings of
 	// lessons and recurring lessons as they are written.
 	Forecast *forecast.Planner
+	// WarningsTimeout bounds the reads behind a write's warnings;
+	// the constant WarningsTimeout when zero.
+	WarningsTimeout time.Duration
 }
 
 // DefaultListSpan is how far ahead GET /api/schedule/lessons looks when the

@@ -287,14 +287,7 @@ func TestSweepsRaceWebhooksAndStarts(t *testing.T) {
 				}
 				time.Sleep(time.Duration(rand.IntN(5)) * time.Millisecond)
 				var got webhookAnswer
-				// Zoom sends a notification again while it gets a 5xx (a
-				// webhook out of time on the loaded table writes nothing).
-				for try := 0; ; try++ {
-					r = h.webhook(t, meetingEvent("meeting.ended", `"`+s.MeetingData.ID+`"`, ""))
-					if r.status < 500 || try == 3 {
-						break
-					}
-				}
+				r = h.webhook(t, meetingEvent("meeting.ended", `"`+s.MeetingData.ID+`"`, ""))
 				if r.json(t, &got); r.status != 200 {
 					t.Errorf("meeting.ended of lesson %s: %d %s", id, r.status, r.body)
 				}
@@ -324,6 +317,13 @@ func TestSweepsRaceWebhooksAndStarts(t *testing.T) {
 	starters.Wait()
 	close(done)
 	sweepers.Wait()
+	// One more sweep once everything else is over: it takes back the holds
+	// whose webhooks were lost in the last round, however the race went.
+	sum, err := releaser.Sweep(ctx)
+	if err != nil {
+		t.Errorf("last sweep: %v", err)
+	}
+	sweepReleases.Add(int64(sum.ReleasedTotal()))
 
 	remaining := 0
 	accounts, _ := h.env.Store.Pool(ctx)

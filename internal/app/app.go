@@ -284,6 +284,11 @@ type App struct {
 	WebhookSecrets zoom.SecretSource
 	// Now is the clock of the app's handlers; time.Now when nil.
 	Now func() time.Time
+	// WebhookTimeout bounds the work behind one Zoom webhook, and
+	// WarningsTimeout the capacity check behind a calendar write's warnings:
+	// api.WebhookTimeout (which fits Zoom's 3 seconds) and
+	// api.WarningsTimeout when zero.
+	WebhookTimeout, WarningsTimeout time.Duration
 	// ConsoleConfig is how the console signs in (none when zero); the
 	// deployed console function reads it from its own environment.
 	ConsoleConfig console.Config
@@ -386,7 +391,7 @@ func (a *App) Accounts() *api.Router { return a.signedIn(api.NewAccounts(a.Store
 // Calendar is the calendar function's handler.
 func (a *App) Calendar() *api.Router {
 	c := api.Calendar{Lessons: a.Store, Recurring: a.Store, Users: a.Store, Anchor: a.Config.UpperWeekAnchor, Log: a.Log,
-		Forecast: a.Planner, Now: a.now}
+		Forecast: a.Planner, Now: a.now, WarningsTimeout: a.WarningsTimeout}
 	if a.Config.FeedKey == "" {
 		a.Log.Error("no calendar feed key is configured: calendar links are switched off; " +
 			"set CALENDAR_FEED_KEY_PARAMETER (or CALENDAR_FEED_KEY)")
@@ -406,7 +411,7 @@ func (a *App) ZoomWebhook() *api.Router {
 	if v.Secret == "" && v.SecretSource == nil {
 		v.Missing = errors.New("neither ZOOM_WEBHOOK_SECRET_PARAMETER nor ZOOM_WEBHOOK_SECRET_TOKEN is set")
 	}
-	return a.measured(api.NewZoomWebhook(v, a.Releaser, a.Log))
+	return a.measured(api.NewZoomWebhookWithin(a.WebhookTimeout, v, a.Releaser, a.Log))
 }
 
 // ReleaseStuck is the release-stuck function's handler.

@@ -104,7 +104,11 @@ func (e *Engine) Client(ctx context.Context, optFns ...func(*dynamodb.Options)) 
 func NoRetries(o *dynamodb.Options) { o.Retryer = retry.AddWithMaxAttempts(retry.NewStandard(), 1) }
 
 // Requests returns how many requests of each operation (GetItem, Query, ...)
-// the engine's clients sent since the last ResetRequests, retries included.
+// the engine's clients sent since the last ResetRequests, retries included:
+// those the engine (or an injected fault) answered, or that the client gave
+// up waiting for. A request whose connection failed before any answer (such
+// as a reused connection that was closed) is not counted; the SDK sends it
+// again, and that is counted.
 func (e *Engine) Requests() map[string]int { return e.requests.snapshot() }
 
 // ResetRequests zeroes the request counts.
@@ -388,7 +392,7 @@ func (c *counter) inject(r *http.Request, op string, fault Fault) (*http.Respons
 	case fault == FailRequest:
 		return apiError(r, http.StatusInternalServerError, "InternalServerError", "Internal server error (injected)")
 	case fault == TimeoutAfterApply:
-		res, err := c.next.RoundTrip(r)
+		res, err := c.send(r, op)
 		if err != nil {
 			return nil, err
 		}
@@ -407,7 +411,22 @@ func (c *counter) inject(r *http.Request, op string, fault Fault) (*http.Respons
 		<-r.Context().Done()
 		return nil, r.Context().Err()
 	}
-	return c.next.RoundTrip(r)
+	return c.send(r, op)
+}
+
+// send passes request r of operation op on to the engine. When the
+// connection fails before the engine answers, and not because the client
+// gave up, r is taken off the counts: the engine never answered it.
+func (c *counter) send(r *http.Request, op string) (*http.Response, error) {
+	res, err := c.next.RoundTrip(r)
+	if err != nil && r.Context().Err() == nil {
+		c.mu.Lock()
+		if c.ops[op] > 0 {
+			c.ops[op]--
+		}
+		c.mu.Unlock()
+	}
+	return res, err
 }
 
 // apiError answers as DynamoDB answers an error of type code.

@@ -56,8 +56,9 @@ const (
 	ReasonCompensation Reason = "compensation"
 )
 
-// releaseTimeout bounds a release that MeetingEnded has sent.
-const releaseTimeout = 3 * time.Second
+// DefaultReleaseTimeout bounds a release that MeetingEnded has sent, unless
+// Releaser.ReleaseTimeout says otherwise.
+const DefaultReleaseTimeout = 3 * time.Second
 
 // DefaultGrace is how long after a lesson's scheduled end the sweep waits for
 // Zoom to report its meeting ended before it takes the account back.
@@ -80,6 +81,9 @@ type Releaser struct {
 	Grace time.Duration
 	// Log receives one line per release and one per sweep. slog.Default when nil.
 	Log *slog.Logger
+	// ReleaseTimeout bounds a release that MeetingEnded has sent, which the
+	// caller's deadline does not cut short; DefaultReleaseTimeout when zero.
+	ReleaseTimeout time.Duration
 }
 
 func (r *Releaser) now() time.Time       { return clock(r.Now) }
@@ -120,7 +124,7 @@ func (r *Releaser) MeetingEnded(ctx context.Context, meetingID, hostID string, e
 	}
 	// Once sent, the release is not cut short by the caller's deadline: one
 	// abandoned midway would leave it unknown whether it landed.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), orDefault(r.ReleaseTimeout, DefaultReleaseTimeout))
 	defer cancel()
 	reason, err := releaseOrOrphan(ctx, r.Store, Release{AccountID: ref.AccountID, LessonID: ref.LessonID, Token: ref.Token,
 		LessonStatus: StatusEnded, EndedAt: endedAt, MeetingID: ref.MeetingID}, ReasonMeetingEnded)

@@ -88,6 +88,14 @@ type Fault struct {
 	// After makes the request take effect before the delay: with a Delay
 	// longer than the client waits, a create that times out after creating.
 	After bool
+	// Took, when set, is called once the request took effect (with After),
+	// before the delay: a test acts at that moment, such as cancelling the
+	// client's context, rather than at a time it guesses.
+	Took func()
+	// Drop closes the connection instead of answering, as a network that
+	// loses the answer does: the client cannot tell whether the request took
+	// effect (with After it did), and learns it at once.
+	Drop bool
 	// Status, when set, is the answer instead of doing the request, with
 	// Zoom's error body {"code":Code,"message":Message} and Header.
 	Status  int
@@ -304,6 +312,10 @@ func (d *Double) handle(pattern, op string, h http.HandlerFunc) {
 			if !wait(r, f.Delay) {
 				return
 			}
+			if f.Drop {
+				drop(w)
+				return
+			}
 			if f.Status != 0 {
 				writeError(w, f.Status, f.Header, f.Code, f.Message)
 				return
@@ -312,8 +324,15 @@ func (d *Double) handle(pattern, op string, h http.HandlerFunc) {
 		rec := httptest.NewRecorder()
 		h(rec, r)
 		if f != nil && f.After {
+			if f.Took != nil {
+				f.Took()
+			}
 			if !wait(r, f.Delay) {
 				return // the request took effect; its answer is lost
+			}
+			if f.Drop {
+				drop(w)
+				return
 			}
 			if f.Status != 0 {
 				writeError(w, f.Status, f.Header, f.Code, f.Message)
@@ -341,6 +360,15 @@ func (d *Double) fault(op string) *Fault {
 		return f
 	}
 	return nil
+}
+
+// drop closes the connection of w without an answer.
+func drop(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler) // not HTTP/1: the server resets the stream
+	}
+	_ = conn.Close()
 }
 
 // wait waits d, or until the client hangs up; it reports whether to answer.
