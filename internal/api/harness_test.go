@@ -276,3 +276,15 @@ func meetingEvent(event, id string, extra string) string {
 	return `{"event":"` + event + `","event_ts":1796029200000,"payload":{"account_id":"AbC","object":{"id":` + id +
 		`,"uuid":"4444AAAiAAAAAiAiAiiAii==","host_id":"x1yCzABCDEfg","topic":"Lesson","type":2` + extra + `}}}`
 }
+
+// crashed runs start on a goroutine of its own and waits until it stops: a
+// start that the test makes stop midway (runtime.Goexit in a Zoom hook), as
+// a crashed function would, runs nothing more.
+func crashed(start func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		start()
+	}()
+	<-done
+}

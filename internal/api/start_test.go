@@ -79,10 +79,9 @@ func TestRestartReturnsTheSameMeetingWithoutWriting(t *testing.T) {
 	if got := h.zoom.Created(); got != 1 {
 		t.Errorf("Zoom meetings created: %d, want 1", got)
 	}
-	for op := range restartRequests {
-		if op != "GetItem" {
-			t.Errorf("a restart sent %s; it should only read the lesson", op)
-		}
+	// The lesson and the pool are read at once; the pool shows the hold.
+	if want := map[string]int{"GetItem": 1, "Query": 1}; !maps.Equal(restartRequests, want) {
+		t.Errorf("a restart sent %v, want only the reads %v", restartRequests, want)
 	}
 	want := map[string]int{"GetItem": 1, "Query": 1, "TransactWriteItems": 2}
 	if !maps.Equal(startRequests, want) {
@@ -217,12 +216,7 @@ func TestCrashAfterClaimLeavesALeasedClaimThatIsReclaimed(t *testing.T) {
 	// The process dies between the claim and the commit: the goroutine stops
 	// in the middle of the Zoom call and runs nothing more of the start.
 	h.zoom.Hook = func(context.Context, pool.Account, pool.Lesson) error { runtime.Goexit(); return nil }
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_, _ = svc.Start(context.Background(), ids[0])
-	}()
-	<-done
+	crashed(func() { _, _ = svc.Start(context.Background(), ids[0]) })
 	h.zoom.Hook = nil
 
 	a, _ := h.env.Store.Account(context.Background(), "1")
@@ -385,4 +379,25 @@ func TestTransactionConflictsAreRetried(t *testing.T) {
 		t.Errorf("%d racing lessons started, want the 2 free slots", started)
 	}
 	pooltest.CheckInvariants(t, h.env.Store, ids...)
+}
+
+// A start makes three round trips to DynamoDB (the lesson and the pool read
+// at once, the claim, the commit) and a restart one (the reads). With
+// latency on every request, requests sent together visibly overlap.
+func TestStartRoundTrips(t *testing.T) {
+	h := newHarness(t, 1)
+	ids := h.env.AddLessons(t, 1)
+	h.env.Engine.SetLatency(100 * time.Millisecond)
+	for _, tc := range []struct {
+		name string
+		want int
+	}{{"start", 3}, {"restart", 1}} {
+		h.env.Engine.Trace(true)
+		r, _ := h.start(t, ids[0])
+		calls := h.env.Engine.Calls()
+		h.env.Engine.Trace(false)
+		if got := len(roundTrips(calls)); r.status != http.StatusOK || got != tc.want {
+			t.Errorf("%s: %d in %d round trips (%v), want 200 in %d", tc.name, r.status, got, calls, tc.want)
+		}
+	}
 }

@@ -85,7 +85,7 @@ func handleWebhook(ctx context.Context, w http.ResponseWriter, r *http.Request, 
 		writeJSON(w, http.StatusOK, urlValidationJSON{PlainToken: ev.PlainToken, EncryptedToken: v.EncryptToken(ev.PlainToken)})
 		return "url_validation", nil
 	case zoom.EventMeetingEnded:
-		ref, released, err := releaser.MeetingEnded(ctx, ev.MeetingID, ev.EndTime)
+		ref, released, err := releaser.MeetingEnded(ctx, ev.MeetingID, ev.HostID, ev.EndTime)
 		return meetingOutcome("released", "already_released", released, err), writeMeetingAnswer(w, ev, ref, released, err,
 			fmt.Sprintf("Account %s released", accountName(ref)),
 			fmt.Sprintf("meeting %s holds no account any more (already released); nothing changed", ev.MeetingID))

@@ -51,6 +51,10 @@ type Config struct {
 	// reclaimed (START_LEASE, default 60s). It must exceed the start
 	// function's timeout in template.yaml by MinLeaseMargin.
 	StartLease time.Duration
+	// ZoomBudget bounds the time a start spends calling Zoom: the start
+	// function's timeout in template.yaml less StartWriteReserve, read by
+	// ConfigFromEnv; pool.DefaultZoomBudget when zero.
+	ZoomBudget time.Duration
 	// StartEarly is how long before its start a lesson may be started
 	// (START_EARLY, default 15m).
 	StartEarly time.Duration
@@ -109,6 +113,11 @@ const MaxStartEarly = 24 * time.Hour
 // sweep whose clock is a little ahead.
 const MinLeaseMargin = 10 * time.Second
 
+// StartWriteReserve is how much of the start function's time is kept for
+// recording the outcome of its Zoom calls (the commit, or giving the claim
+// back): Zoom gets the rest.
+const StartWriteReserve = 10 * time.Second
+
 // LocalWebhookSecret signs webhooks for the local runner and its README
 // examples when ZOOM_WEBHOOK_SECRET_TOKEN is not set. It is public, so it
 // guards nothing: deployed functions never use it.
@@ -159,8 +168,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.StartLease = d
 	}
-	if err := checkLease(c.StartLease); err != nil {
+	if budget, err := checkLease(c.StartLease); err != nil {
 		problems = append(problems, err.Error())
+	} else {
+		c.ZoomBudget = budget
 	}
 	if s := getenv("START_EARLY"); s != "" {
 		d, err := time.ParseDuration(s)
@@ -199,20 +210,26 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 
 // checkLease checks START_LEASE against the start function's timeout in the
 // template the binary carries: a claim must outlive the request that made it.
-func checkLease(lease time.Duration) error {
+// It returns the time a start may spend on Zoom: the timeout less
+// StartWriteReserve.
+func checkLease(lease time.Duration) (time.Duration, error) {
 	tmpl, err := sam.Parse(zoompool.Template)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	f, ok := tmpl.Function(StartFunction)
 	if !ok {
-		return fmt.Errorf("template.yaml has no %s", StartFunction)
+		return 0, fmt.Errorf("template.yaml has no %s", StartFunction)
 	}
-	if timeout := time.Duration(f.Timeout) * time.Second; lease < timeout+MinLeaseMargin {
-		return fmt.Errorf("START_LEASE %s must be at least %s: the start function may run for %s (its Timeout in template.yaml), and a claim must outlive it",
+	timeout := time.Duration(f.Timeout) * time.Second
+	if lease < timeout+MinLeaseMargin {
+		return 0, fmt.Errorf("START_LEASE %s must be at least %s: the start function may run for %s (its Timeout in template.yaml), and a claim must outlive it",
 			lease, timeout+MinLeaseMargin, timeout)
 	}
-	return nil
+	if timeout <= StartWriteReserve {
+		return 0, fmt.Errorf("the start function's Timeout in template.yaml (%s) leaves no time for Zoom after %s for its writes", timeout, StartWriteReserve)
+	}
+	return timeout - StartWriteReserve, nil
 }
 
 // StartFunction is the logical id of the start-lesson function in template.yaml.
@@ -305,9 +322,10 @@ func New(ctx context.Context, cfg Config, client *dynamodb.Client, z pool.Zoom, 
 	// The start flow and the releases go through decorators that record
 	// metrics; the domain itself knows nothing of them.
 	observed := observedStore{Store: store, metrics: a.Metrics}
-	a.Service = &pool.Service{Store: observed, Zoom: observedZoom{Zoom: z, metrics: a.Metrics}, Lease: cfg.StartLease,
-		Early: cfg.StartEarly, Grace: cfg.ReleaseGrace, Log: log, Now: a.now}
-	a.Releaser = &pool.Releaser{Store: observed, Grace: cfg.ReleaseGrace, Log: log, Now: a.now}
+	oz := observedZoom{Zoom: z, metrics: a.Metrics}
+	a.Service = &pool.Service{Store: observed, Zoom: oz, Lease: cfg.StartLease,
+		Early: cfg.StartEarly, Grace: cfg.ReleaseGrace, ZoomBudget: cfg.ZoomBudget, Log: log, Now: a.now}
+	a.Releaser = &pool.Releaser{Store: observed, Zoom: oz, Grace: cfg.ReleaseGrace, Log: log, Now: a.now}
 	// Starting a calendar occurrence creates its lesson first, on the start's clock.
 	occurrences := &schedule.Materializer{Store: store, Anchor: cfg.UpperWeekAnchor, Early: cfg.StartEarly,
 		Now: func() time.Time { return a.Service.Now() }}

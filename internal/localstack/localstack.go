@@ -22,9 +22,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	miniserver "github.com/truora/minidyn/server"
 
 	"zoompool"
@@ -91,6 +94,7 @@ func (e *Engine) Close() error {
 func (e *Engine) Client(ctx context.Context, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
 	return dynamo.NewClient(ctx, e.Endpoint, append([]func(*dynamodb.Options){func(o *dynamodb.Options) {
 		o.HTTPClient = &http.Client{Transport: e.requests}
+		o.APIOptions = append(o.APIOptions, e.requests.trace)
 		o.Retryer = retry.AddWithMaxBackoffDelay(retry.NewStandard(), 20*time.Millisecond)
 	}}, optFns...)...)
 }
@@ -109,6 +113,34 @@ func (e *Engine) Requests() map[string]int { return e.requests.snapshot() }
 
 // ResetRequests zeroes the request counts.
 func (e *Engine) ResetRequests() { e.requests.reset() }
+
+// Call is one operation of the engine's clients, as Trace records it: its
+// name, when the client was called, when it returned (the SDK's own work and
+// retries included), and the HTTP status of its last answer (200 for
+// success, 0 when none came).
+type Call struct {
+	Op         string
+	Start, End time.Time
+	Status     int
+}
+
+// Trace starts (on) or stops recording every operation the engine's clients
+// send, and forgets what was recorded; Calls returns it. Tests count round
+// trips and failed transactions with it, and time each operation.
+func (e *Engine) Trace(on bool) { e.requests.setTrace(on) }
+
+// Calls returns the operations recorded since Trace(true), in the order they
+// returned.
+func (e *Engine) Calls() []Call { return e.requests.traced() }
+
+// SetLatency makes every request of the engine's clients wait d before it is
+// sent, as the network to DynamoDB would; 0 sends at once. With it, requests
+// sent together visibly overlap, and round trips can be counted.
+func (e *Engine) SetLatency(d time.Duration) {
+	e.requests.mu.Lock()
+	e.requests.latency = d
+	e.requests.mu.Unlock()
+}
 
 // Fail makes every request fail with an internal server error (on) or work
 // again (off): the embedded engine's own failure emulation, or, on an external
@@ -304,6 +336,9 @@ type counter struct {
 	conflicts int // TransactWriteItems still to cancel with TransactionConflict
 	faults    Faults
 	seq       int // requests since faults were set
+	tracing   bool
+	calls     []Call
+	latency   time.Duration
 }
 
 func newCounter(next http.RoundTripper) *counter {
@@ -325,7 +360,22 @@ func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
 		c.seq++
 		fault = faults(op, c.seq)
 	}
+	latency := c.latency
 	c.mu.Unlock()
+	if latency > 0 {
+		t := time.NewTimer(latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return nil, r.Context().Err()
+		}
+	}
+	return c.answer(r, op, fail, conflict, fault)
+}
+
+// answer sends r, or answers it as the failure or fault set for it.
+func (c *counter) answer(r *http.Request, op string, fail, conflict bool, fault Fault) (*http.Response, error) {
 	switch {
 	case fail:
 		return response(r, http.StatusInternalServerError, nil), nil
@@ -443,6 +493,42 @@ func (c *counter) addConflicts(n int) {
 	c.mu.Lock()
 	c.conflicts += n
 	c.mu.Unlock()
+}
+
+func (c *counter) setTrace(on bool) {
+	c.mu.Lock()
+	c.tracing, c.calls = on, nil
+	c.mu.Unlock()
+}
+
+// trace is a client middleware that records each operation the client
+// sends, from the call to its result (marshalling, signing, retries and
+// unmarshalling included), while tracing is on.
+func (c *counter) trace(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("zoompool.trace",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			began := time.Now()
+			out, md, err := next.HandleInitialize(ctx, in)
+			call := Call{Op: awsmiddleware.GetOperationName(ctx), Start: began, End: time.Now(), Status: http.StatusOK}
+			if err != nil {
+				call.Status = 0
+				if re, ok := errors.AsType[*smithyhttp.ResponseError](err); ok {
+					call.Status = re.HTTPStatusCode()
+				}
+			}
+			c.mu.Lock()
+			if c.tracing {
+				c.calls = append(c.calls, call)
+			}
+			c.mu.Unlock()
+			return out, md, err
+		}), middleware.Before)
+}
+
+func (c *counter) traced() []Call {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.calls)
 }
 
 func (c *counter) setFaults(f Faults) {

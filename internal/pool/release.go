@@ -25,6 +25,15 @@ type ReleaseStore interface {
 	Release(ctx context.Context, r Release) error
 	// Unhold is Store.Unhold: the repair of a lesson whose hold is gone.
 	Unhold(ctx context.Context, u Unhold) error
+	// Cleanups returns the meetings releases left to end or delete in Zoom.
+	Cleanups(ctx context.Context) ([]Cleanup, error)
+	// DoneCleanup forgets the cleanup of the claim with token: Zoom has done
+	// it (or it was given up). Forgetting one that is gone is not an error.
+	DoneCleanup(ctx context.Context, token string) error
+	// RetryCleanup records that the cleanup of the claim with token failed
+	// once more, with err, for the next sweep to try again. A cleanup that is
+	// gone stays gone.
+	RetryCleanup(ctx context.Context, token string, err string) error
 }
 
 // Reason says why a hold was released.
@@ -42,6 +51,9 @@ const (
 	ReasonClaimExpired Reason = "claim_expired"
 	// ReasonOrphan: the hold's lesson is missing or does not point back to it.
 	ReasonOrphan Reason = "orphan"
+	// ReasonCompensation: the start that claimed the account could not use
+	// it (Zoom failed, or the meeting could not be recorded) and gave it back.
+	ReasonCompensation Reason = "compensation"
 )
 
 // DefaultReleaseTimeout bounds a release that MeetingEnded has sent, unless
@@ -59,6 +71,9 @@ const DefaultGrace = 15 * time.Minute
 // usable; set Store.
 type Releaser struct {
 	Store ReleaseStore
+	// Zoom ends and deletes the meetings that releases leave behind (see
+	// Cleanup); the sweep leaves them for later when it is nil.
+	Zoom Zoom
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Grace is how long after a lesson's end its account is kept; DefaultGrace
@@ -83,11 +98,24 @@ func (r *Releaser) grace() time.Duration { return orDefault(r.Grace, DefaultGrac
 // and perhaps lent to another lesson. Either way nothing changes, and finding
 // out costs one read: the release marks the meeting lookup.
 //
+// hostID is the meeting's host as the notification names it, checked
+// against the host Zoom reported when the meeting was created: a mismatch is
+// logged (another Zoom user's meeting with an id the pool knows, or a
+// misconfigured account), and the release goes ahead, fenced as always.
+//
 // Errors: meeting_not_found (KindNotFound) for a meeting the pool did not create.
-func (r *Releaser) MeetingEnded(ctx context.Context, meetingID string, endedAt time.Time) (ref MeetingRef, released bool, err error) {
+func (r *Releaser) MeetingEnded(ctx context.Context, meetingID, hostID string, endedAt time.Time) (ref MeetingRef, released bool, err error) {
 	ref, err = r.Store.MeetingLookup(ctx, meetingID)
-	if err != nil || ref.Released {
+	if err != nil {
 		return ref, false, err
+	}
+	if hostID != "" && ref.HostID != "" && hostID != ref.HostID {
+		r.log().Warn("meeting.ended names another host than the meeting was created on",
+			"meeting", meetingID, "lesson", ref.LessonID, "account", ref.AccountName, "account_id", ref.AccountID,
+			"host_id", hostID, "expected_host_id", ref.HostID)
+	}
+	if ref.Released {
+		return ref, false, nil
 	}
 	endedAt = plausibleEnd(endedAt, ref.CreatedAt, r.now())
 	// Out of time already: nothing is written, and Zoom sends the event again.

@@ -181,6 +181,15 @@ func (d *Double) RemoveUser(userID string) {
 	d.missing[userID] = true
 }
 
+// ExhaustDailyLimit makes user's creates of today (UTC) reach
+// DailyCreateLimit: its next creates answer Zoom's daily-limit 429 until
+// 00:00 UTC.
+func (d *Double) ExhaustDailyLimit(userID string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.created[userID+"@"+d.now().UTC().Format(time.DateOnly)] = d.DailyCreateLimit
+}
+
 // SetNextMeetingID makes the next meeting's id id, and the following ones
 // count up from it (e.g. above 2^53, to test that ids stay exact).
 func (d *Double) SetNextMeetingID(id uint64) {
@@ -691,6 +700,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
+
+// HostID is the Zoom user id the double gives user, as the host_id of its
+// meetings: stable, Zoom-shaped.
+func HostID(user string) string { return hostID(user) }
 
 // hostID is the Zoom user id the double gives a user: stable, Zoom-shaped.
 func hostID(user string) string {
