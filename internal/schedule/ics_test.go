@@ -13,6 +13,7 @@ import (
 
 	"zoompool/internal/pool"
 	"zoompool/internal/schedule"
+	"zoompool/internal/schedule/ical"
 )
 
 // icsEvent is an event as a calendar client sees it after expanding the feed.
@@ -86,7 +87,7 @@ func TestICSRoundTripsTheEvents(t *testing.T) {
 		Recurring: []pool.RecurringLesson{berlin, newYork, moscow, outside},
 	}
 	var feed bytes.Buffer
-	if err := s.WriteICS(&feed, "Zoom Pool", instant("2026-11-30T09:00:00Z")); err != nil {
+	if err := ical.Write(&feed, s, "Zoom Pool", instant("2026-11-30T09:00:00Z")); err != nil {
 		t.Fatal(err)
 	}
 
@@ -124,7 +125,7 @@ func TestICSDescribesSeriesAndZones(t *testing.T) {
 	s := schedule.Schedule{From: instant("2026-03-01T00:00:00Z"), To: instant("2026-11-01T00:00:00Z"), Anchor: anchor,
 		Recurring: []pool.RecurringLesson{r}}
 	var feed bytes.Buffer
-	if err := s.WriteICS(&feed, "Zoom Pool", instant("2026-02-20T09:00:00Z")); err != nil {
+	if err := ical.Write(&feed, s, "Zoom Pool", instant("2026-02-20T09:00:00Z")); err != nil {
 		t.Fatal(err)
 	}
 	text := feed.String()
@@ -155,7 +156,7 @@ func TestICSOfAnEmptyRange(t *testing.T) {
 	s := schedule.Schedule{From: instant("2026-09-01T00:00:00Z"), To: instant("2026-09-02T00:00:00Z"), Anchor: anchor,
 		Recurring: []pool.RecurringLesson{series(at(3, "09:00"))}}
 	var feed bytes.Buffer
-	if err := s.WriteICS(&feed, "Zoom Pool", instant("2026-09-01T00:00:00Z")); err != nil {
+	if err := ical.Write(&feed, s, "Zoom Pool", instant("2026-09-01T00:00:00Z")); err != nil {
 		t.Fatal(err)
 	}
 	if got := expandICS(t, feed.Bytes()); len(got) != 0 {

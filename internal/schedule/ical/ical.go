@@ -1,4 +1,7 @@
-package schedule
+// Package ical writes a schedule as an RFC 5545 iCalendar feed, for calendar
+// apps that subscribe to it. Only the calendar function serves the feed, so
+// only it links the iCalendar library.
+package ical
 
 import (
 	"cmp"
@@ -10,6 +13,7 @@ import (
 	ics "github.com/arran4/golang-ical"
 
 	"zoompool/internal/pool"
+	"zoompool/internal/schedule"
 )
 
 const (
@@ -19,7 +23,7 @@ const (
 	uidDomain = "zoom-pool"
 )
 
-// WriteICS writes the schedule as an RFC 5545 iCalendar feed named name.
+// Write writes s as an RFC 5545 iCalendar feed named name.
 //
 // A recurring lesson with occurrences in the range is one VEVENT at its local
 // time in its zone (TZID, with a VTIMEZONE built from the zone database), an
@@ -27,8 +31,8 @@ const (
 // parity, that ends with the range (UNTIL), and an EXDATE for each cancelled
 // or materialised date. Each lesson is a VEVENT of its own, in UTC. An RFC
 // 5545 client expanding the feed gets the events Events returns; occurrences
-// are the same in both because LocalTime follows RFC 5545's rules.
-func (s Schedule) WriteICS(w io.Writer, name string, now time.Time) error {
+// are the same in both because schedule.LocalTime follows RFC 5545's rules.
+func Write(w io.Writer, s schedule.Schedule, name string, now time.Time) error {
 	cal := ics.NewCalendarFor("Zoom Pool")
 	cal.SetProductId("-//Zoom Pool//Calendar//EN")
 	cal.SetCalscale("GREGORIAN")
@@ -43,7 +47,7 @@ func (s Schedule) WriteICS(w io.Writer, name string, now time.Time) error {
 	recurring := slices.Clone(s.Recurring)
 	slices.SortFunc(recurring, func(a, b pool.RecurringLesson) int { return cmp.Compare(a.ID, b.ID) })
 	for _, r := range recurring {
-		e, loc, err := s.recurringEvent(r, now)
+		e, loc, err := recurringEvent(s, r, now)
 		if err != nil {
 			return err
 		}
@@ -82,12 +86,12 @@ func (s Schedule) WriteICS(w io.Writer, name string, now time.Time) error {
 }
 
 // recurringEvent is r's VEVENT for the range, or nil when r does not meet in it.
-func (s Schedule) recurringEvent(r pool.RecurringLesson, now time.Time) (*ics.VEvent, *time.Location, error) {
-	all, err := slots(r, s.From, s.To, s.Anchor)
+func recurringEvent(s schedule.Schedule, r pool.RecurringLesson, now time.Time) (*ics.VEvent, *time.Location, error) {
+	all, err := schedule.Slots(r, s.From, s.To, s.Anchor)
 	if err != nil {
 		return nil, nil, err
 	}
-	kept := func(o Occurrence) bool { return !o.Excluded }
+	kept := func(o schedule.Occurrence) bool { return !o.Excluded }
 	first, last := slices.IndexFunc(all, kept), -1
 	if first < 0 {
 		return nil, nil, nil
@@ -108,10 +112,11 @@ func (s Schedule) recurringEvent(r pool.RecurringLesson, now time.Time) (*ics.VE
 	e := ics.NewEvent("recurring-" + r.ID + "@" + uidDomain)
 	e.SetDtStampTime(now)
 	e.SetSummary(r.Title)
-	e.SetDescription(fmt.Sprintf("Teacher %s, group %s, %s", r.TeacherID, r.GroupID, meetingDays(r)))
+	e.SetDescription(fmt.Sprintf("Teacher %s, group %s, %s", r.TeacherID, r.GroupID, schedule.MeetingDays(r)))
 	// DTSTART is the nominal wall-clock time, which clients resolve as
-	// LocalTime does even on a night the clocks change; DTEND is the first
-	// occurrence's end, so its distance from DTSTART is the exact duration.
+	// schedule.LocalTime does even on a night the clocks change; DTEND is the
+	// first occurrence's end, so its distance from DTSTART is the exact
+	// duration.
 	e.SetProperty(ics.ComponentPropertyDtStart, wallClock(all[first].Date), tzid)
 	e.SetProperty(ics.ComponentPropertyDtEnd, all[first].End.In(loc).Format(localLayout), tzid)
 	interval := 1
