@@ -9,7 +9,7 @@ LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.no
 
 FUNCTIONS = StartLessonFunction ZoomWebhookFunction ReleaseStuckFunction CalendarFunction AccountsFunction ConsoleFunction
 
-.PHONY: run sweep token zoom-double test test-minidyn test-browser check check-template lint-template build bench fuzz clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: run sweep token zoom-double test test-minidyn test-browser check check-template conformance lint-template build bench fuzz clean $(addprefix build-,$(FUNCTIONS))
 
 ## run: start the API on 127.0.0.1:3000 with the embedded DynamoDB engine and the fake Zoom (ARGS passes flags)
 run:
@@ -42,6 +42,10 @@ test: check
 MINIDYN_PACKAGES = ./aws-v2/... ./core/... ./interpreter/... ./server/... ./types/... ./tools/generate_requests
 test-minidyn:
 	cd third_party/minidyn && env -u AWS_CA_BUNDLE $(GO) test -race -count=1 $(MINIDYN_PACKAGES)
+
+## conformance: every test again, on a second DynamoDB engine: moto's, one request at a time (pip install 'moto[server]')
+conformance:
+	GO=$(GO) scripts/conformance
 
 check:
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi

@@ -81,7 +81,7 @@ func (c Calendar) readSchedule(r *http.Request, now time.Time, lookBack, span ti
 	if err != nil {
 		return schedule.Schedule{}, err
 	}
-	s := schedule.Schedule{From: q.From, To: q.To, Anchor: schedule.Anchor(c.Anchor, now), Zone: loc}
+	s := schedule.Schedule{From: q.From, To: q.To, Anchor: c.Anchor, Zone: loc}
 	var lessonsErr, recurringErr error
 	var wg sync.WaitGroup
 	wg.Go(func() { s.Lessons, lessonsErr = c.Lessons.Lessons(r.Context(), q) })

@@ -61,6 +61,12 @@ func newHarness(t testing.TB, capacities ...int) *harness {
 // pointed at the Zoom double (zoomtest.Server.Client).
 func newHarnessOn(t testing.TB, z pool.Zoom, capacities ...int) *harness {
 	t.Helper()
+	return newHarnessWith(t, z, nil, capacities...)
+}
+
+// newHarnessWith is newHarnessOn with its configuration changed by configure.
+func newHarnessWith(t testing.TB, z pool.Zoom, configure func(*app.Config), capacities ...int) *harness {
+	t.Helper()
 	env := pooltest.New(t)
 	env.AddAccounts(t, capacities...)
 	fake, _ := z.(*zoom.Fake)
@@ -68,6 +74,9 @@ func newHarnessOn(t testing.TB, z pool.Zoom, capacities ...int) *harness {
 		Config: core.Config{TableName: env.Table, PoolID: "default", StartLease: core.DefaultStartLease,
 			StartEarly: core.DefaultStartEarly, UpperWeekAnchor: anchor},
 		Webhook: webhook.Config{Secret: webhookSecret}, Calendar: calendar.Config{FeedKey: harnessFeedKey}}
+	if configure != nil {
+		configure(&cfg)
+	}
 	log := &logBuffer{}
 	a, err := app.New(context.Background(), cfg, env.Client, z, core.NewLogger(log))
 	if err != nil {

@@ -30,8 +30,8 @@ type LessonStore interface {
 type Calendar struct {
 	Lessons   LessonStore
 	Recurring RecurringStore
-	// Anchor is the configured upper-week anchor (UPPER_WEEK_ANCHOR); zero for
-	// schedule.DefaultAnchor.
+	// Anchor is the configured upper-week anchor (UPPER_WEEK_ANCHOR); zero
+	// places each date by its own academic year's schedule.DefaultAnchor.
 	Anchor pool.Date
 	// Feeds signs the private links of the iCalendar feed; nil switches
 	// the feed off.
@@ -163,7 +163,7 @@ func NewCalendar(c Calendar) *Router {
 		writeJSON(w, http.StatusOK, caller.lessonJSON(l))
 		return nil
 	})
-	c.recurringRoutes(rt, now)
+	c.recurringRoutes(rt)
 	c.calendarRoutes(rt, now)
 	c.feedRoutes(rt)
 	c.capacityRoutes(rt, now)

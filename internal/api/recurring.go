@@ -33,7 +33,7 @@ type RecurringStore interface {
 //	GET, POST /api/schedule/recurring-lessons
 //	GET, PATCH, DELETE /api/schedule/recurring-lessons/{id}
 //	POST /api/schedule/recurring-lessons/{id}/cancelled-dates
-func (c Calendar) recurringRoutes(rt *Router, now func() time.Time) {
+func (c Calendar) recurringRoutes(rt *Router) {
 	const base = "/api/schedule/recurring-lessons"
 	rt.handle(http.MethodGet, base, func(w http.ResponseWriter, r *http.Request) error {
 		v := r.URL.Query()
@@ -132,13 +132,12 @@ func (c Calendar) recurringRoutes(rt *Router, now func() time.Time) {
 		if err != nil {
 			return err
 		}
-		anchor := schedule.Anchor(c.Anchor, now())
 		caller := CallerOf(r)
 		rl, err := pool.EditRecurringLesson(r.Context(), c.Recurring, r.PathValue("id"), func(rl *pool.RecurringLesson) error {
 			if err := caller.mayEdit("recurring lesson "+rl.ID, rl.TeacherID); err != nil {
 				return err
 			}
-			return cancelOccurrence(rl, d, anchor)
+			return cancelOccurrence(rl, d, c.Anchor)
 		})
 		if err != nil {
 			return err
@@ -177,7 +176,8 @@ func (c Calendar) deleteRecurring(ctx context.Context, caller Caller, id string)
 	}
 }
 
-// cancelOccurrence adds d to rl's cancelled dates if rl meets on d and its
+// cancelOccurrence adds d to rl's cancelled dates if rl meets on d (weeks
+// counted from anchor, or d's schedule.DefaultAnchor when it is zero) and its
 // occurrence was not started; cancelling twice is harmless.
 func cancelOccurrence(rl *pool.RecurringLesson, d pool.Date, anchor pool.Date) error {
 	if rl.Cancelled(d) {

@@ -41,6 +41,7 @@ func NewClient(cfg aws.Config, endpoint string, optFns ...func(*dynamodb.Options
 		for _, fn := range optFns {
 			fn(o)
 		}
+		o.HTTPClient = plainBodies{next: o.HTTPClient}
 	}), nil
 }
 

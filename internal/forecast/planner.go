@@ -36,7 +36,8 @@ const WarningSpan = pool.MaxRange
 // in parallel; the reads grow with the range, never with the table.
 type Planner struct {
 	Store Store
-	// Anchor is the configured upper-week anchor; zero for schedule.DefaultAnchor.
+	// Anchor is the configured upper-week anchor; zero places each date by its
+	// own academic year's schedule.DefaultAnchor.
 	Anchor pool.Date
 	// Margin widens each lesson's interval on both sides (FORECAST_MARGIN).
 	Margin time.Duration
@@ -68,7 +69,7 @@ func (p *Planner) Forecast(ctx context.Context, from, to time.Time, loc *time.Lo
 // pool, lets edit correct the schedule, and computes the forecast.
 func (p *Planner) forecast(ctx context.Context, from, to time.Time, loc *time.Location, edit func(*schedule.Schedule)) (Forecast, error) {
 	q := pool.LessonQuery{From: from.Add(-p.Margin), To: to.Add(p.Margin)}
-	s := schedule.Schedule{From: from, To: to, Anchor: schedule.Anchor(p.Anchor, p.now()), Zone: loc}
+	s := schedule.Schedule{From: from, To: to, Anchor: p.Anchor, Zone: loc}
 	var accounts []pool.Account
 	var errs [3]error
 	var wg sync.WaitGroup

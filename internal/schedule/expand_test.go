@@ -158,6 +158,37 @@ func TestExpand(t *testing.T) {
 	}
 }
 
+// Without a configured anchor, upper and lower weeks restart with each
+// academic year: after the 53-week year 2030/31, 25 August and 1 September
+// 2031 are both upper weeks.
+func TestExpandWithoutAnchor(t *testing.T) {
+	for _, tc := range []struct {
+		wt   pool.WeekType
+		want []string
+	}{
+		{pool.UpperWeeks, []string{"2031-08-11", "2031-08-25", "2031-09-01", "2031-09-15", "2031-09-29"}},
+		{pool.LowerWeeks, []string{"2031-08-04", "2031-08-18", "2031-09-08", "2031-09-22"}},
+		{pool.EveryWeek, []string{"2031-08-04", "2031-08-11", "2031-08-18", "2031-08-25", "2031-09-01", "2031-09-08", "2031-09-15", "2031-09-22", "2031-09-29"}},
+	} {
+		t.Run(string(tc.wt), func(t *testing.T) {
+			got, err := schedule.Expand(series(weeks(tc.wt)), instant("2031-08-01T00:00:00Z"), instant("2031-10-01T00:00:00Z"), pool.Date{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var days []string
+			for _, o := range got {
+				days = append(days, o.Date.String())
+				if want := schedule.WeekOf(o.Date, pool.Date{}); o.Week != want {
+					t.Errorf("occurrence on %s is in a %s week, want %s", o.Date, o.Week, want)
+				}
+			}
+			if !slices.Equal(days, tc.want) {
+				t.Errorf("occurrences\n got %v\nwant %v", days, tc.want)
+			}
+		})
+	}
+}
+
 func TestLocalTimeKeepsTheWallClock(t *testing.T) {
 	for _, name := range []string{"Europe/Berlin", "America/New_York", "Europe/Moscow", "Australia/Lord_Howe", "Asia/Kolkata"} {
 		loc, err := pool.Zone(name)
@@ -194,20 +225,72 @@ func TestWeekOf(t *testing.T) {
 }
 
 func TestDefaultAnchor(t *testing.T) {
-	for _, tc := range []struct{ now, want string }{
-		{"2026-11-30T09:00:00Z", "2026-08-31"}, // 1 September 2026 is a Tuesday
-		{"2027-01-10T09:00:00Z", "2026-08-31"},
-		{"2026-08-31T23:59:59Z", "2025-09-01"}, // the new academic year starts on 1 September
-		{"2026-09-01T00:00:00Z", "2026-08-31"},
-		{"2027-09-15T09:00:00Z", "2027-08-30"},
-		{"2030-10-01T09:00:00Z", "2030-08-26"}, // 1 September 2030 is a Sunday: its week began on 26 August
+	for _, tc := range []struct{ day, want string }{
+		{"2026-11-30", "2026-08-31"}, // 1 September 2026 is a Tuesday
+		{"2027-01-10", "2026-08-31"},
+		{"2026-08-30", "2025-09-01"}, // the Sunday before the week of 1 September
+		{"2026-08-31", "2026-08-31"}, // an academic year starts on the Monday of that week
+		{"2026-09-01", "2026-08-31"},
+		{"2027-09-15", "2027-08-30"},
+		{"2030-10-01", "2030-08-26"}, // 1 September 2030 is a Sunday: its week began on 26 August
+		{"2031-08-31", "2030-08-26"}, // the last day of a 53-week academic year
+		{"2031-09-01", "2031-09-01"},
 	} {
-		if got := schedule.DefaultAnchor(instant(tc.now)); got != date(tc.want) {
-			t.Errorf("at %s the anchor is %s, want %s", tc.now, got, tc.want)
+		if got := schedule.DefaultAnchor(date(tc.day)); got != date(tc.want) {
+			t.Errorf("the academic year of %s starts on %s, want %s", tc.day, got, tc.want)
 		}
 	}
-	if got := schedule.Anchor(date("2026-09-07"), instant("2026-11-30T09:00:00Z")); got != date("2026-09-07") {
-		t.Errorf("a configured anchor gave way to %s", got)
+}
+
+// Without a configured anchor a date's parity is that of its own academic
+// year, whichever day the calendar is read on: 2031-09-01 starts an academic
+// year (upper) right after the 53rd week of the one before (upper too).
+func TestWeekOfWithoutAnchor(t *testing.T) {
+	for _, tc := range []struct {
+		day  string
+		want pool.WeekType
+	}{
+		{"2030-08-26", pool.UpperWeeks},
+		{"2030-09-02", pool.LowerWeeks},
+		{"2031-08-18", pool.LowerWeeks}, // week 52 of 53
+		{"2031-08-25", pool.UpperWeeks}, // week 53 of 53
+		{"2031-08-31", pool.UpperWeeks},
+		{"2031-09-01", pool.UpperWeeks}, // week 1 of the next
+		{"2031-09-07", pool.UpperWeeks},
+		{"2031-09-08", pool.LowerWeeks},
+		{"2026-08-31", pool.UpperWeeks}, // 2025/26 had 52 weeks: parity runs on
+		{"2026-08-24", pool.LowerWeeks},
+	} {
+		if got := schedule.WeekOf(date(tc.day), pool.Date{}); got != tc.want {
+			t.Errorf("week of %s = %s, want %s", tc.day, got, tc.want)
+		}
+	}
+
+	// Over four decades: each academic year starts upper, weeks alternate
+	// within it, all days of a week agree, and a year has 52 or 53 weeks.
+	var prev pool.WeekType
+	for d := date("2000-08-28"); d.Before(date("2040-09-03")); d = d.AddDays(1) {
+		got := schedule.WeekOf(d, pool.Date{})
+		a := schedule.DefaultAnchor(d)
+		if want := schedule.WeekOf(d, a); got != want {
+			t.Fatalf("week of %s = %s, but %s counted from its anchor %s", d, got, want, a)
+		}
+		switch {
+		case d.ISOWeekday() != 1:
+			if got != prev {
+				t.Fatalf("%s is in a %s week, the day before in a %s week", d, got, prev)
+			}
+		case d == a:
+			if got != pool.UpperWeeks {
+				t.Fatalf("the academic year starting %s starts with a %s week", d, got)
+			}
+			if weeks := d.DaysSince(schedule.DefaultAnchor(d.AddDays(-1))) / 7; weeks != 52 && weeks != 53 {
+				t.Fatalf("the academic year before %s has %d weeks", d, weeks)
+			}
+		case got == prev:
+			t.Fatalf("the weeks of %s and %s are both %s", d.AddDays(-7), d, got)
+		}
+		prev = got
 	}
 }
 

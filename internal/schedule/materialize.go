@@ -27,7 +27,8 @@ type OccurrenceStore interface {
 // can be started like any other. Its Materialize is pool.Service's hook.
 type Materializer struct {
 	Store OccurrenceStore
-	// Anchor is the configured upper-week anchor; zero for DefaultAnchor.
+	// Anchor is the configured upper-week anchor; zero places each date by
+	// its DefaultAnchor.
 	Anchor pool.Date
 	// Early is how long before its start an occurrence may be started
 	// (pool.Service.Early); earlier, its lesson is not created.
@@ -56,11 +57,7 @@ func (m *Materializer) Materialize(ctx context.Context, id string) (pool.Lesson,
 		if err != nil {
 			return pool.Lesson{}, err
 		}
-		now := time.Now()
-		if m.Now != nil {
-			now = m.Now()
-		}
-		o, err := OccurrenceOn(r, d, Anchor(m.Anchor, now))
+		o, err := OccurrenceOn(r, d, m.Anchor)
 		if err != nil {
 			return pool.Lesson{}, err
 		}
@@ -71,6 +68,10 @@ func (m *Materializer) Materialize(ctx context.Context, id string) (pool.Lesson,
 			ID: id, Title: r.Title, TeacherID: r.TeacherID, GroupID: r.GroupID,
 			Start: o.Start.UTC(), End: o.End.UTC(), Status: pool.StatusScheduled,
 			RecurringID: r.ID, OccurrenceDate: d.String(),
+		}
+		now := time.Now()
+		if m.Now != nil {
+			now = m.Now()
 		}
 		// A lesson that could not start is not written.
 		if err := pool.Startable(l, now); err != nil {

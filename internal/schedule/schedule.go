@@ -8,46 +8,11 @@
 package schedule
 
 import (
+	"math"
 	"time"
 
 	"zoompool/internal/pool"
 )
-
-// DefaultAnchor is the upper-week anchor when none is configured: the Monday
-// of the week that holds 1 September of the academic year under way at now
-// (UTC), which starts on 1 September.
-func DefaultAnchor(now time.Time) pool.Date {
-	now = now.UTC()
-	year := now.Year()
-	if now.Month() < time.September {
-		year--
-	}
-	return pool.Date{Year: year, Month: time.September, Day: 1}.Monday()
-}
-
-// Anchor is configured, or DefaultAnchor(now) when configured is zero.
-func Anchor(configured pool.Date, now time.Time) pool.Date {
-	if configured.IsZero() {
-		return DefaultAnchor(now)
-	}
-	return configured
-}
-
-// WeekOf says whether d lies in an upper or a lower week. The week that holds
-// anchor is upper, the next lower, and so on in both directions, across year
-// ends: parity is counted in weeks, not from the calendar year's week numbers.
-func WeekOf(d, anchor pool.Date) pool.WeekType {
-	weeks := d.Monday().DaysSince(anchor.Monday()) / 7 // exact: both are Mondays
-	if weeks%2 == 0 {
-		return pool.UpperWeeks
-	}
-	return pool.LowerWeeks
-}
-
-// Meets reports whether a lesson of week type wt meets in d's week.
-func Meets(wt pool.WeekType, d, anchor pool.Date) bool {
-	return wt == pool.EveryWeek || WeekOf(d, anchor) == wt
-}
 
 // LocalTime is the instant at which the wall clocks of loc show t on day d.
 //
@@ -71,6 +36,37 @@ func LocalTime(d pool.Date, t pool.TimeOfDay, loc *time.Location) time.Time {
 		return second.In(loc)
 	}
 	return first.In(loc) // in the gap
+}
+
+// localClock is LocalTime for one zone, asked about days in order, as a
+// series' weeks are: it keeps the period of constant offset that held its
+// last answer, and within it, away from both ends, answers without reading
+// the zone again.
+type localClock struct {
+	loc *time.Location
+	// The offset (seconds) holds from from to until (Unix seconds).
+	from, until, offset int64
+}
+
+func (c *localClock) at(n int, d pool.Date, t pool.TimeOfDay) time.Time {
+	// LocalTime reads the offset up to 38 hours from its answer (a day, and
+	// offsets of up to 14 hours); two days is margin enough.
+	const margin = 2 * 24 * 60 * 60
+	u := int64(n)*24*60*60 + int64(t)*60 - c.offset
+	if u-margin >= c.from && u+margin < c.until {
+		return time.Unix(u, 0).In(c.loc)
+	}
+	at := LocalTime(d, t, c.loc)
+	start, end := at.ZoneBounds()
+	_, offset := at.Zone()
+	c.from, c.until, c.offset = math.MinInt64, math.MaxInt64, int64(offset)
+	if !start.IsZero() {
+		c.from = start.Unix()
+	}
+	if !end.IsZero() {
+		c.until = end.Unix()
+	}
+	return at
 }
 
 func offset(t time.Time, loc *time.Location) time.Duration {

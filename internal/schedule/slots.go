@@ -11,7 +11,7 @@ import (
 // included and marked Excluded: an iCalendar feed writes those as the
 // series' exceptions.
 func Slots(r pool.RecurringLesson, from, to time.Time, anchor pool.Date) ([]Occurrence, error) {
-	return slots(r, from, to, anchor)
+	return slots(nil, r, from, to, anchor)
 }
 
 // MeetingDays describes when r meets: "Mondays", "Mondays of upper weeks".

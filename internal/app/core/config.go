@@ -36,8 +36,9 @@ type Config struct {
 	// its account to the lesson (RELEASE_GRACE, default 15m).
 	ReleaseGrace time.Duration
 	// UpperWeekAnchor is the Monday that starts an upper week
-	// (UPPER_WEEK_ANCHOR, YYYY-MM-DD). Zero: the Monday of the week holding 1
-	// September of the academic year under way (schedule.DefaultAnchor).
+	// (UPPER_WEEK_ANCHOR, YYYY-MM-DD). Zero: each date is placed in its own
+	// academic year, which starts with an upper week in the week holding 1
+	// September (schedule.DefaultAnchor).
 	UpperWeekAnchor pool.Date
 	// MetricsNamespace is the CloudWatch namespace of the functions' metrics
 	// (METRICS_NAMESPACE, default metrics.DefaultNamespace).

@@ -32,6 +32,10 @@ const (
 // or materialised date. Each lesson is a VEVENT of its own, in UTC. An RFC
 // 5545 client expanding the feed gets the events Events returns; occurrences
 // are the same in both because schedule.LocalTime follows RFC 5545's rules.
+//
+// Every value is cleaned of control characters (cleanCalendar), so no title
+// can end a line, and lines longer than 75 octets are folded between UTF-8
+// sequences, never inside one.
 func Write(w io.Writer, s schedule.Schedule, name string, now time.Time) error {
 	cal := ics.NewCalendarFor("Zoom Pool")
 	cal.SetProductId("-//Zoom Pool//Calendar//EN")
@@ -47,12 +51,12 @@ func Write(w io.Writer, s schedule.Schedule, name string, now time.Time) error {
 	recurring := slices.Clone(s.Recurring)
 	slices.SortFunc(recurring, func(a, b pool.RecurringLesson) int { return cmp.Compare(a.ID, b.ID) })
 	for _, r := range recurring {
-		e, loc, err := recurringEvent(s, r, now)
+		es, loc, err := recurringEvents(s, r, now)
 		if err != nil {
 			return err
 		}
-		if e != nil {
-			events = append(events, e)
+		if len(es) > 0 {
+			events = append(events, es...)
 			zones[r.TimeZone] = loc
 		}
 	}
@@ -82,34 +86,66 @@ func Write(w io.Writer, s schedule.Schedule, name string, now time.Time) error {
 	for _, e := range events {
 		cal.AddVEvent(e)
 	}
+	cleanCalendar(cal)
 	return cal.SerializeTo(w, ics.WithNewLineWindows)
 }
 
-// recurringEvent is r's VEVENT for the range, or nil when r does not meet in it.
-func recurringEvent(s schedule.Schedule, r pool.RecurringLesson, now time.Time) (*ics.VEvent, *time.Location, error) {
+// recurringEvents are r's VEVENTs for the range: none when r does not meet
+// in it, and one for each run of its occurrences that keeps one rhythm, every
+// week or every other week. That is one, unless the count of upper and lower
+// weeks starts anew in the range (with no configured anchor, a new academic
+// year after one of 53 weeks) where an RRULE with INTERVAL=2 would go on in
+// the old rhythm. The first run's UID is the series'; a later run's adds the
+// date on which it starts, so it names the same run in every feed.
+func recurringEvents(s schedule.Schedule, r pool.RecurringLesson, now time.Time) ([]*ics.VEvent, *time.Location, error) {
 	all, err := schedule.Slots(r, s.From, s.To, s.Anchor)
 	if err != nil {
 		return nil, nil, err
-	}
-	kept := func(o schedule.Occurrence) bool { return !o.Excluded }
-	first, last := slices.IndexFunc(all, kept), -1
-	if first < 0 {
-		return nil, nil, nil
-	}
-	for i := len(all) - 1; last < 0; i-- {
-		if kept(all[i]) {
-			last = i
-		}
 	}
 	loc, err := pool.Zone(r.TimeZone)
 	if err != nil {
 		return nil, nil, err
 	}
+	step := 7
+	if r.WeekType != pool.EveryWeek {
+		step = 14
+	}
+	var events []*ics.VEvent
+	for run := 0; len(all) > 0; run++ {
+		n := 1
+		for n < len(all) && all[n].Date.DaysSince(all[n-1].Date) == step {
+			n++
+		}
+		uid := "recurring-" + r.ID
+		if run > 0 {
+			uid += "." + all[0].Date.String()
+		}
+		if e := rule(r, loc, uid+"@"+uidDomain, step/7, all[:n], now); e != nil {
+			events = append(events, e)
+		}
+		all = all[n:]
+	}
+	return events, loc, nil
+}
+
+// rule is the VEVENT of r's occurrences in run, which are interval weeks
+// apart, or nil when all of them are excluded.
+func rule(r pool.RecurringLesson, loc *time.Location, uid string, interval int, run []schedule.Occurrence, now time.Time) *ics.VEvent {
+	kept := func(o schedule.Occurrence) bool { return !o.Excluded }
+	first, last := slices.IndexFunc(run, kept), -1
+	if first < 0 {
+		return nil
+	}
+	for i := len(run) - 1; last < 0; i-- {
+		if kept(run[i]) {
+			last = i
+		}
+	}
 	tzid := ics.WithTZID(r.TimeZone)
 	wallClock := func(d pool.Date) string {
 		return fmt.Sprintf("%04d%02d%02dT%02d%02d00", d.Year, d.Month, d.Day, r.StartTime/60, r.StartTime%60)
 	}
-	e := ics.NewEvent("recurring-" + r.ID + "@" + uidDomain)
+	e := ics.NewEvent(uid)
 	e.SetDtStampTime(now)
 	e.SetSummary(r.Title)
 	e.SetDescription(fmt.Sprintf("Teacher %s, group %s, %s", r.TeacherID, r.GroupID, schedule.MeetingDays(r)))
@@ -117,21 +153,17 @@ func recurringEvent(s schedule.Schedule, r pool.RecurringLesson, now time.Time) 
 	// schedule.LocalTime does even on a night the clocks change; DTEND is the
 	// first occurrence's end, so its distance from DTSTART is the exact
 	// duration.
-	e.SetProperty(ics.ComponentPropertyDtStart, wallClock(all[first].Date), tzid)
-	e.SetProperty(ics.ComponentPropertyDtEnd, all[first].End.In(loc).Format(localLayout), tzid)
-	interval := 1
-	if r.WeekType != pool.EveryWeek {
-		interval = 2
-	}
+	e.SetProperty(ics.ComponentPropertyDtStart, wallClock(run[first].Date), tzid)
+	e.SetProperty(ics.ComponentPropertyDtEnd, run[first].End.In(loc).Format(localLayout), tzid)
 	e.AddRrule(fmt.Sprintf("FREQ=WEEKLY;INTERVAL=%d;WKST=MO;BYDAY=%s;UNTIL=%s",
-		interval, icsWeekdays[r.Weekday-1], all[last].Start.UTC().Format(localLayout+"Z")))
-	for _, o := range all[first : last+1] {
+		interval, icsWeekdays[r.Weekday-1], run[last].Start.UTC().Format(localLayout+"Z")))
+	for _, o := range run[first : last+1] {
 		if o.Excluded {
 			e.AddExdate(wallClock(o.Date), tzid)
 		}
 	}
 	e.SetStatus(ics.ObjectStatusConfirmed)
-	return e, loc, nil
+	return e
 }
 
 var icsWeekdays = [7]string{"MO", "TU", "WE", "TH", "FR", "SA", "SU"}
