@@ -400,7 +400,11 @@ func (m *measurer) sample(ctx context.Context, f function) (sample, error) {
 	if err := invoke(ctx, addr, f, event); err != nil {
 		return sample{}, fmt.Errorf("invoke: %w\n%s", err, output.String())
 	}
-	got := initReport.FindStringSubmatch(output.String())
+	// The emulator may answer before it has logged the report.
+	var got []string
+	for wait := time.Now().Add(5 * time.Second); got == nil && time.Now().Before(wait); time.Sleep(5 * time.Millisecond) {
+		got = initReport.FindStringSubmatch(output.String())
+	}
 	if got == nil {
 		return sample{}, fmt.Errorf("no INIT REPORT in the emulator's output:\n%s", output.String())
 	}
