@@ -582,6 +582,12 @@ func median[T int64 | float64 | time.Duration](xs []T) T {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
+// quantile is the q-quantile of xs (nearest rank).
+func quantile(xs []time.Duration, q float64) time.Duration {
+	s := slices.Sorted(slices.Values(xs))
+	return s[min(len(s)-1, int(q*float64(len(s))))]
+}
+
 // archName is GOARCH as Lambda names architectures.
 func archName(goarch string) string {
 	if goarch == "amd64" {
@@ -594,13 +600,15 @@ func report(out io.Writer, all []function, sizes map[string]int64, inits map[str
 	base := median(inits[baseline.Name])
 	fmt.Fprintf(out, "\nCold starts of linux/%s (%s) bootstraps under the Runtime Interface Emulator, %d rounds taking turns;\n",
 		runtime.GOARCH, archName(runtime.GOARCH), o.rounds)
-	fmt.Fprintf(out, "init is the emulator's INIT REPORT, as Lambda's Init Duration. Sizes are of the linux/arm64 bootstraps Lambda runs.\n\n")
-	fmt.Fprintf(out, "%-14s %14s %12s %12s\n", "function", "arm64 size", "init p50", "÷ baseline")
+	fmt.Fprintf(out, "init is the emulator's INIT REPORT, as Lambda's Init Duration (p25-p75: how much it varied; on a busy\n")
+	fmt.Fprintf(out, "machine more rounds steady the medians). Sizes are of the linux/arm64 bootstraps Lambda runs.\n\n")
+	fmt.Fprintf(out, "%-14s %14s %12s %16s %12s\n", "function", "arm64 size", "init p50", "p25-p75", "÷ baseline")
 	var largest, slowest function
 	for _, f := range all {
 		p50 := median(inits[f.Name])
 		ratio := float64(p50) / float64(base)
-		fmt.Fprintf(out, "%-14s %11.2f MB %9.1f ms %12.2f\n", f.Name, float64(sizes[f.Name])/1e6, ms(p50), ratio)
+		fmt.Fprintf(out, "%-14s %11.2f MB %9.1f ms %16s %12.2f\n", f.Name, float64(sizes[f.Name])/1e6, ms(p50),
+			fmt.Sprintf("%.1f-%.1f ms", ms(quantile(inits[f.Name], 0.25)), ms(quantile(inits[f.Name], 0.75))), ratio)
 		if f.LogicalID == "" {
 			continue
 		}
