@@ -18,11 +18,13 @@ import (
 
 // Base is what every function's handler is built on.
 type Base struct {
+	// Config is the functions' shared configuration.
 	Config Config
 	// AWS is the AWS configuration of the environment (region, credentials,
 	// endpoints), for the clients of services other than DynamoDB; zero when
 	// the function was given its DynamoDB client (tests, the local runner).
-	AWS   aws.Config
+	AWS aws.Config
+	// Store is the DynamoDB store, and Log the function's logger.
 	Store *dynamo.Store
 	Log   *slog.Logger
 	// Metrics records the handlers' CloudWatch metrics as EMF lines in Log.
