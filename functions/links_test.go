@@ -27,9 +27,10 @@ var all = []string{start, webhook, sweep, calendar, accounts, console}
 var linkedBy = map[string][]string{
 	// Only the functions that read secrets (the webhook's token, the feed
 	// links' key, Zoom credentials) reach SSM and Secrets Manager.
-	"zoompool/internal/secrets": {start, webhook, calendar},
-	// Only the start function calls Zoom.
-	"zoompool/internal/app/zoomenv": {start},
+	"zoompool/internal/secrets": {start, webhook, sweep, calendar},
+	// Only the start function (creating meetings) and the sweep (ending and
+	// deleting those releases leave behind) call Zoom.
+	"zoompool/internal/app/zoomenv": {start, sweep},
 	// Only the calendar writes iCalendar feeds.
 	"github.com/arran4/golang-ical":       {calendar},
 	"zoompool/internal/schedule/ical":     {calendar},

@@ -264,9 +264,10 @@ func jsString(s string) string {
 	return string(out)
 }
 
-// cardText is the text of an account's card on the board.
+// cardText is the text of an account's card on the board, as one
+// JavaScript expression (parenthesized: the tests append .includes(...)).
 func cardText(id string) string {
-	return `(document.querySelector('#accounts article[data-account-id="` + id + `"]') || {}).innerText || ""`
+	return `((document.querySelector('#accounts article[data-account-id="` + id + `"]') || {}).innerText || "")`
 }
 
 // poolAccount is what the test reads of an account.

@@ -93,7 +93,9 @@ type banner struct {
 	origins []string
 	// secretFromEnv: the webhook secret is ZOOM_WEBHOOK_SECRET_TOKEN's, not the local default.
 	secretFromEnv bool
-	now           time.Time
+	// liveZoom: the runner uses the live Zoom client.
+	liveZoom bool
+	now      time.Time
 	// zoom says which Zoom client is in use.
 	zoom string
 }
@@ -116,19 +118,31 @@ func printBanner(w io.Writer, b banner) {
 		fmt.Fprintf(&sb, "  webhook: Zoom webhooks must be signed with the local secret %q (scripts/zoom-webhook signs them)\n", app.LocalWebhookSecret)
 	}
 	sweep := "make sweep"
+	var sweepArgs []string
 	if b.engine.Embedded == nil {
 		sweep = "DYNAMODB_ENDPOINT=" + b.engine.Endpoint + " " + sweep
 	} else if addr := strings.TrimPrefix(b.engine.Endpoint, "http://"); addr != defaultEngineAddr {
-		sweep += " ARGS=\"-dynamodb-addr " + addr + "\""
+		sweepArgs = append(sweepArgs, "-dynamodb-addr "+addr)
+	}
+	if b.liveZoom {
+		// So that it ends and deletes meetings in the same Zoom.
+		sweepArgs = append(sweepArgs, "-zoom live")
+	}
+	if len(sweepArgs) > 0 {
+		sweep += " ARGS=\"" + strings.Join(sweepArgs, " ") + "\""
 	}
 	if b.table != "zoom-pool" {
 		sweep = "TABLE_NAME=" + b.table + " " + sweep
 	}
+	sweep = "`" + sweep + "`"
+	if b.liveZoom {
+		sweep += " (with the same ZOOM_* environment)"
+	}
 	if b.opts.sweepEvery > 0 {
-		fmt.Fprintf(&sb, "  sweep:   releases stuck accounts every %s; `%s` runs one now\n", b.opts.sweepEvery, sweep)
+		fmt.Fprintf(&sb, "  sweep:   releases stuck accounts and ends their meetings every %s; %s runs one now\n", b.opts.sweepEvery, sweep)
 		fmt.Fprintf(&sb, "  look-ahead: logs the capacity forecast of the next 14 days now and daily (GET /api/schedule/capacity shows it)\n")
 	} else {
-		fmt.Fprintf(&sb, "  sweep:   off (-sweep-every 0); `%s` runs one now\n", sweep)
+		fmt.Fprintf(&sb, "  sweep:   off (-sweep-every 0); %s runs one now\n", sweep)
 	}
 	if b.tokens != nil {
 		fmt.Fprintf(&sb, "  sign-in: tokens of the development issuer %s (its key: %s);\n", b.issuer, b.opts.devKey)

@@ -17,7 +17,7 @@
 // and "local sweep" runs one sweep now against its table, as the scheduled
 // Lambda function would:
 //
-//	go run ./cmd/local sweep [-dynamodb-addr 127.0.0.1:3001]
+//	go run ./cmd/local sweep [-dynamodb-addr 127.0.0.1:3001] [-zoom fake|live]
 //
 // "local zoom-double" serves a double of Zoom's API, for trying -zoom live
 // without a Zoom account:
@@ -48,6 +48,7 @@ import (
 	"zoompool/internal/app/core"
 	"zoompool/internal/app/zoomenv"
 	"zoompool/internal/localstack"
+	"zoompool/internal/pool"
 	"zoompool/internal/zoom"
 )
 
@@ -208,7 +209,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	srv := &http.Server{Handler: logRequests(log, authz.handler(gw)), ReadHeaderTimeout: 10 * time.Second}
 	b := banner{base: base, engine: engine, table: cfg.TableName, seeded: seeded, routes: gw.Routes(),
 		secretFromEnv: getenv("ZOOM_WEBHOOK_SECRET_TOKEN") != "", opts: opts, now: now, origins: origins,
-		issuer: authz.verifier.Issuer(), zoom: zoomenv.Describe(cfg.Zoom)}
+		issuer: authz.verifier.Issuer(), zoom: zoomenv.Describe(cfg.Zoom), liveZoom: cfg.Zoom.Client == "live"}
 	if authz.dev != nil {
 		if b.tokens, err = demoTokens(authz.dev, getenv); err != nil {
 			return err
@@ -273,20 +274,38 @@ func sweepOnce(ctx context.Context, args []string, getenv func(string) string, s
 	fs := flag.NewFlagSet("local sweep", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	engineAddr := fs.String("dynamodb-addr", defaultEngineAddr, "address of the running runner's embedded DynamoDB engine (unused with DYNAMODB_ENDPOINT)")
+	zoomClient := fs.String("zoom", "", "Zoom client, overriding ZOOM_CLIENT, as the runner's -zoom: live ends and deletes the meetings releases leave in Zoom")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	if *zoomClient != "" {
+		env := getenv
+		getenv = func(k string) string { return or(map[string]string{"ZOOM_CLIENT": *zoomClient}[k], env(k)) }
+	}
 	endpoint := or(getenv("DYNAMODB_ENDPOINT"), "http://"+*engineAddr)
 	cfg, err := localConfig(getenv, endpoint)
 	if err != nil {
 		return err
 	}
-	a, err := app.New(ctx, cfg, nil, &zoom.Fake{}, core.NewLogger(stdout))
+	log := core.NewLogger(stdout)
+	// The fake Zoom's meetings live in the runner: its own sweeps end them,
+	// so a sweep from here leaves them pending. The live client reaches Zoom
+	// (or the double) as the runner does.
+	var z pool.Zoom = &zoom.Fake{}
+	if cfg.Zoom.Client == "live" {
+		if z, err = app.NewZoom(ctx, cfg, log); err != nil {
+			return err
+		}
+	}
+	a, err := app.New(ctx, cfg, nil, z, log)
 	if err != nil {
 		return err
+	}
+	if cfg.Zoom.Client != "live" {
+		a.Releaser.Zoom = nil
 	}
 	res, err := a.ReleaseStuck()(ctx, events.EventBridgeEvent{DetailType: "Scheduled Event", Source: "zoom-pool.local", Time: time.Now()})
 	if err == nil || res.Failed > 0 {

@@ -83,7 +83,12 @@ func startRunnerWith(t *testing.T, getenv func(string) string, args ...string) *
 		cancel()
 		t.Fatalf("runner not ready after 30s:\n%s", out.String())
 	}
+	// The sweep and the look-ahead start logging as the runner gets ready, so
+	// the banner is what precedes the first log line (a JSON object).
 	r.banner = out.String()
+	if i := strings.Index(r.banner, "\n{"); i >= 0 {
+		r.banner = r.banner[:i+1]
+	}
 	for _, m := range bannerToken.FindAllStringSubmatch(r.banner, -1) {
 		r.tokens[m[1]] = m[2]
 	}

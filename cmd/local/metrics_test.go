@@ -104,7 +104,8 @@ func TestLocalRunWritesMetrics(t *testing.T) {
 			return
 		}
 		if time.Now().After(deadline) || t.Failed() {
-			t.Fatalf("no metrics line for %s in the runner's log:\n%s", missing, strings.TrimPrefix(r.out.String(), r.banner))
+			t.Logf("the runner's log:\n%s", strings.TrimPrefix(r.out.String(), r.banner))
+			t.Fatalf("no metrics line for %s in the runner's log (above)", missing)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

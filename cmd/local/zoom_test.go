@@ -7,14 +7,16 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
-	"time"
 
 	"zoompool/internal/zoom/zoomtest"
 )
 
-// startDouble runs `local zoom-double` on a free port until the test ends.
-func startDouble(t *testing.T) (base string, out *syncBuffer) {
+// startDouble runs `local zoom-double` on a free port until the test ends
+// or stop, which returns once the double has answered (and logged) every
+// request it got.
+func startDouble(t *testing.T) (base string, out *syncBuffer, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out = &syncBuffer{}
@@ -27,19 +29,20 @@ func startDouble(t *testing.T) (base string, out *syncBuffer) {
 		cancel()
 		t.Fatalf("zoom-double stopped: %v\n%s", err, out)
 	}
-	t.Cleanup(func() {
+	stop = sync.OnceFunc(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("zoom-double stopped with %v", err)
 		}
 	})
-	return base, out
+	t.Cleanup(stop)
+	return base, out, stop
 }
 
 // With -zoom live and the environment the double prints, the runner's
 // starts create their meetings in the double.
 func TestRunnerWithTheLiveClientAgainstTheZoomDouble(t *testing.T) {
-	base, doubleOut := startDouble(t)
+	base, doubleOut, stopDouble := startDouble(t)
 	env := map[string]string{}
 	for _, kv := range regexp.MustCompile(`(ZOOM_[A-Z_]+)=(\S+)`).FindAllStringSubmatch(doubleOut.String(), -1) {
 		env[kv[1]] = kv[2]
@@ -73,10 +76,8 @@ func TestRunnerWithTheLiveClientAgainstTheZoomDouble(t *testing.T) {
 		t.Errorf("start answered %d %+v (%v); want a meeting of the double at %s", res.StatusCode, body, err, base)
 	}
 	r.stop()
+	stopDouble() // the double logs a request after answering it
 	created := regexp.MustCompile(`method=POST path=/v2/users/zoom-user-\d@example.com/meetings status=201`)
-	for deadline := time.Now().Add(5 * time.Second); !created.MatchString(doubleOut.String()) && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond) // the double logs a request after answering it
-	}
 	if !created.MatchString(doubleOut.String()) {
 		t.Errorf("the double logged no create:\n%s", doubleOut)
 	}

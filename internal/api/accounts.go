@@ -55,6 +55,9 @@ func NewAccounts(store AccountStore, log *slog.Logger) *Router {
 		if err := decodeAccount(w, r, &in); err != nil {
 			return err
 		}
+		if in.NeedsAttention.set() || in.ZoomLimitedUntil.set() {
+			return pool.Invalidf("needs_attention and zoom_limited_until are set by Zoom's answers, not by a new account")
+		}
 		a := pool.Account{ID: in.ID.orNew(), Capacity: 1, Enabled: true}
 		in.apply(&a)
 		if in.ZoomUserID != nil {
@@ -89,7 +92,15 @@ func NewAccounts(store AccountStore, log *slog.Logger) *Router {
 		if err := decodeAccount(w, r, &in); err != nil {
 			return err
 		}
-		p := pool.AccountPatch{Name: in.Name, Capacity: in.Capacity, Enabled: in.Enabled}
+		p := pool.AccountPatch{Name: in.Name, Capacity: in.Capacity, Enabled: in.Enabled,
+			ZoomUserID: in.ZoomUserID, CredentialsRef: in.CredentialsRef, At: time.Now()}
+		var err error
+		if p.ClearAttention, err = in.NeedsAttention.clears("needs_attention"); err != nil {
+			return err
+		}
+		if p.ClearLimit, err = in.ZoomLimitedUntil.clears("zoom_limited_until"); err != nil {
+			return err
+		}
 		if err := p.Validate(); err != nil {
 			return err
 		}
@@ -114,14 +125,36 @@ func NewAccounts(store AccountStore, log *slog.Logger) *Router {
 }
 
 // accountInput is the body of POST and PATCH; absent fields are nil. PATCH
-// changes name, capacity and enabled only.
+// changes name, capacity, enabled, zoom_user_id and credentials_ref, and
+// clears needs_attention and zoom_limited_until when they are sent as null.
 type accountInput struct {
-	ID             *flexID `json:"id"`
-	Name           *string `json:"name"`
-	ZoomUserID     *string `json:"zoom_user_id"`
-	Capacity       *int    `json:"capacity"`
-	Enabled        *bool   `json:"enabled"`
-	CredentialsRef *string `json:"credentials_ref"`
+	ID               *flexID   `json:"id"`
+	Name             *string   `json:"name"`
+	ZoomUserID       *string   `json:"zoom_user_id"`
+	Capacity         *int      `json:"capacity"`
+	Enabled          *bool     `json:"enabled"`
+	CredentialsRef   *string   `json:"credentials_ref"`
+	NeedsAttention   clearable `json:"needs_attention"`
+	ZoomLimitedUntil clearable `json:"zoom_limited_until"`
+}
+
+// clearable is a field that a client may only clear, by sending null.
+type clearable json.RawMessage
+
+func (c *clearable) UnmarshalJSON(b []byte) error {
+	*c = append((*c)[:0], b...)
+	return nil
+}
+
+// set reports whether the field was sent with a value other than null.
+func (c clearable) set() bool { return c != nil && string(c) != "null" }
+
+// clears reports whether the field was sent as null, and refuses any other value.
+func (c clearable) clears(field string) (bool, error) {
+	if c.set() {
+		return false, pool.Invalidf("%s can only be cleared, by sending null, once what Zoom refused is fixed", field)
+	}
+	return c != nil, nil
 }
 
 func (in accountInput) apply(a *pool.Account) {
@@ -168,6 +201,9 @@ type accountJSON struct {
 	accountStatusJSON
 	ZoomUserID     string  `json:"zoom_user_id"`
 	CredentialsRef *string `json:"credentials_ref"`
+	// NeedsAttention is set while starts skip the account because Zoom
+	// refused it in a way only an admin can fix.
+	NeedsAttention *attentionJSON `json:"needs_attention"`
 }
 
 // accountStatusJSON is an account as everyone else sees it.
@@ -181,6 +217,18 @@ type accountStatusJSON struct {
 	CurrentLesson  *string    `json:"current_lesson"`
 	CurrentLessons []holdJSON `json:"current_lessons"`
 	LastClaimedAt  *string    `json:"last_claimed_at"`
+	// ZoomLimitedUntil is when Zoom takes meetings for the account's user
+	// again, while it is at a daily limit.
+	ZoomLimitedUntil *string `json:"zoom_limited_until"`
+}
+
+// attentionJSON is what Zoom answered about an account that needs an admin.
+type attentionJSON struct {
+	// Status is Zoom's HTTP status (0 when its credentials could not be read).
+	Status  int    `json:"status"`
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+	Since   string `json:"since"`
 }
 
 // accountJSON is account a as the caller may see it.
@@ -209,5 +257,13 @@ func newAccountJSON(a pool.Account) accountJSON {
 	if len(a.Holds) > 0 {
 		j.CurrentLesson = &a.Holds[0].LessonID
 	}
-	return accountJSON{accountStatusJSON: j, ZoomUserID: a.ZoomUserID, CredentialsRef: nonEmpty(a.CredentialsRef)}
+	if a.Limited(time.Now()) {
+		s := a.LimitedUntil.UTC().Format(time.RFC3339)
+		j.ZoomLimitedUntil = &s
+	}
+	out := accountJSON{accountStatusJSON: j, ZoomUserID: a.ZoomUserID, CredentialsRef: nonEmpty(a.CredentialsRef)}
+	if at := a.Attention; at != nil {
+		out.NeedsAttention = &attentionJSON{Status: at.Status, Code: at.Code, Message: at.Message, Since: at.Since.UTC().Format(time.RFC3339)}
+	}
+	return out
 }

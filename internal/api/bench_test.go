@@ -2,14 +2,22 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
+	"os"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"zoompool/internal/localstack"
 	"zoompool/internal/pool"
+	"zoompool/internal/pooltest"
 )
 
 // BenchmarkStartLesson measures a whole start over HTTP (lesson read, pool
@@ -233,4 +241,220 @@ func median(ds []time.Duration) time.Duration {
 	s := slices.Clone(ds)
 	slices.Sort(s)
 	return s[len(s)/2]
+}
+
+// roundTrips groups calls (one request's DynamoDB requests, in any order)
+// into the round trips they made one after another: requests whose times
+// overlap were in flight together and make one round trip. It returns how
+// long each round trip took, in order.
+func roundTrips(calls []localstack.Call) []time.Duration {
+	calls = slices.Clone(calls)
+	slices.SortFunc(calls, func(a, b localstack.Call) int { return a.Start.Compare(b.Start) })
+	var trips []time.Duration
+	var start, end time.Time
+	for i, c := range calls {
+		if i > 0 && c.Start.Before(end) {
+			end = later(end, c.End)
+			continue
+		}
+		if i > 0 {
+			trips = append(trips, end.Sub(start))
+		}
+		start, end = c.Start, c.End
+	}
+	if len(calls) > 0 {
+		trips = append(trips, end.Sub(start))
+	}
+	return trips
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// BenchmarkStartOverhead measures what a start adds to its requests: whole
+// starts as Lambda runs the start function (an API Gateway event through the
+// Lambda adapter, the handler and the start flow, with the fake Zoom), next
+// to the requests each made one after another: its DynamoDB round trips
+// (requests in flight together make one round trip, from the first sent to
+// the last answered) and its Zoom call. It reports the median start over the
+// median of those sums (goal: at most 1.1).
+//
+// Then it adds 5 ms of network latency to every DynamoDB request, as a
+// table in the same region has, and reports a start's median and the round
+// trips it makes (goal: 3); with that latency, requests sent together
+// always overlap, so the count is exact.
+func BenchmarkStartOverhead(b *testing.B) {
+	h := newBenchHarness(b, 0)
+	zoom := &timedZoom{Zoom: h.app.Service.Zoom}
+	h.app.Service.Zoom = zoom
+	handler := httpadapter.NewV2(h.app.StartLesson())
+	ev := startEvent(b, benchLesson)
+	start := func() (took time.Duration, trips []time.Duration) {
+		h.env.Engine.Trace(true)
+		t0 := time.Now()
+		res, err := handler.ProxyWithContext(context.Background(), ev)
+		took = time.Since(t0)
+		trips = roundTrips(h.env.Engine.Calls())
+		h.env.Engine.Trace(false)
+		if err != nil || res.StatusCode != http.StatusOK {
+			b.Fatalf("start: %v %d %s", err, res.StatusCode, res.Body)
+		}
+		releaseBenchLesson(b, h)
+		return took, trips
+	}
+	var starts, sums []time.Duration
+	for b.Loop() {
+		took, trips := start()
+		sum := zoom.last
+		for _, t := range trips {
+			sum += t
+		}
+		starts, sums = append(starts, took), append(sums, sum)
+	}
+	startP50, sumP50 := median(starts), median(sums)
+	b.ReportMetric(float64(startP50.Microseconds()), "start-p50-µs")
+	b.ReportMetric(float64(sumP50.Microseconds()), "requests-p50-µs")
+	b.ReportMetric(float64(startP50)/float64(sumP50), "start/requests")
+	overhead := float64(startP50) / float64(sumP50)
+	b.Logf("goal start overhead: start p50 %v, its DynamoDB round trips and Zoom call one after another p50 %v: ratio %.2f (at most 1.1): %s",
+		startP50.Round(time.Microsecond), sumP50.Round(time.Microsecond), overhead, verdict(overhead <= 1.1))
+
+	const latency = 5 * time.Millisecond
+	h.env.Engine.SetLatency(latency)
+	defer h.env.Engine.SetLatency(0)
+	var slow []time.Duration
+	n := 0
+	for range 20 {
+		took, trips := start()
+		slow, n = append(slow, took), len(trips)
+	}
+	b.ReportMetric(float64(median(slow).Microseconds()), "start-5ms-latency-p50-µs")
+	b.ReportMetric(float64(n), "round-trips")
+	b.Logf("goal start round trips: with %v latency per DynamoDB request, start p50 %v in %d round trips (at most 3): %s",
+		latency, median(slow).Round(time.Microsecond), n, verdict(n <= 3))
+}
+
+// timedZoom is a pool.Zoom that times its last CreateMeeting.
+type timedZoom struct {
+	pool.Zoom
+	last time.Duration
+}
+
+func (z *timedZoom) CreateMeeting(ctx context.Context, a pool.Account, l pool.Lesson, claim string) (pool.Meeting, error) {
+	t0 := time.Now()
+	m, err := z.Zoom.CreateMeeting(ctx, a, l, claim)
+	z.last = time.Since(t0)
+	return m, err
+}
+
+// startEvent is the API Gateway event of an admin's start of lesson id, as
+// the start function receives it: events/start-lesson.json, for id, with the
+// claims of an admin.
+func startEvent(tb testing.TB, id string) events.APIGatewayV2HTTPRequest {
+	tb.Helper()
+	raw, err := os.ReadFile("../../events/start-lesson.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		tb.Fatal(err)
+	}
+	ev.RawPath = "/schedule/lesson/" + id + "/start/"
+	ev.RequestContext.HTTP.Path, ev.PathParameters["id"] = ev.RawPath, id
+	claims := ev.RequestContext.Authorizer.JWT.Claims
+	claims["sub"], claims["cognito:username"], claims["cognito:groups"] = adminSub, adminSub, "[admin]"
+	return ev
+}
+
+// The race of many starts for a small pool: every one of raceLessons
+// lessons is started twice (a double click), in random order, by
+// raceClients clients at once, on 20 accounts of capacity 1 and 5 of
+// capacity 2.
+const (
+	raceLessons = 120
+	raceClients = 32
+)
+
+var raceCapacities = append(slices.Repeat([]int{1}, 20), 2, 2, 2, 2, 2)
+
+// claimRace runs the race on a fresh pool and returns the claims that
+// succeeded and the claim transactions that failed (any TransactWriteItems
+// DynamoDB refused; the fake Zoom never fails, so only claims can).
+func claimRace(tb testing.TB) (claims, failed int) {
+	tb.Helper()
+	h := newHarness(tb, raceCapacities...)
+	ids := h.env.AddLessons(tb, raceLessons)
+	requests := append(slices.Clone(ids), ids...)
+	rand.Shuffle(len(requests), func(i, j int) { requests[i], requests[j] = requests[j], requests[i] })
+	queue := make(chan string, len(requests))
+	for _, id := range requests {
+		queue <- id
+	}
+	close(queue)
+	h.env.Engine.Trace(true)
+	var wg sync.WaitGroup
+	for range raceClients {
+		wg.Go(func() {
+			for id := range queue {
+				if r, _ := h.start(tb, id); r.status != http.StatusOK && r.status != http.StatusTooManyRequests {
+					tb.Errorf("start %s: %d %s", id, r.status, r.body)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	transactions := 0
+	for _, c := range h.env.Engine.Calls() {
+		if c.Op == "TransactWriteItems" {
+			transactions++
+			if c.Status != http.StatusOK {
+				failed++
+			}
+		}
+	}
+	h.env.Engine.Trace(false)
+	pooltest.CheckInvariants(tb, h.env.Store, ids...)
+	accounts, err := h.env.Store.Pool(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, a := range accounts {
+		claims += len(a.Holds)
+	}
+	slots := 0
+	for _, c := range raceCapacities {
+		slots += c
+	}
+	if claims != slots || h.zoom.Created() != slots || transactions-failed != 2*slots {
+		tb.Errorf("the race made %d claims and %d meetings with %d transactions (%d failed), want %d, %d and %d",
+			claims, h.zoom.Created(), transactions, failed, slots, slots, 2*slots+failed)
+	}
+	return claims, failed
+}
+
+// racesPerRound is how many races one round of BenchmarkClaimRace runs:
+// one race is a few seconds, and its ratio varies from race to race.
+const racesPerRound = 5
+
+// BenchmarkClaimRace runs the race of many starts for a small pool, five
+// times a round, and reports the failed claim transactions per successful
+// claim (goal: at most 1.0; each failed transaction costs write capacity on
+// DynamoDB).
+func BenchmarkClaimRace(b *testing.B) {
+	claims, failed := 0, 0
+	for b.Loop() {
+		for range racesPerRound {
+			c, f := claimRace(b)
+			claims, failed = claims+c, failed+f
+		}
+	}
+	ratio := float64(failed) / float64(claims)
+	b.ReportMetric(ratio, "failed-claims/claim")
+	b.Logf("goal spread claims: %d start requests for %d lessons from %d clients on %d accounts: %.2f failed claim transactions per claim (at most 1.0): %s",
+		2*raceLessons, raceLessons, raceClients, len(raceCapacities), ratio, verdict(ratio <= 1.0))
 }

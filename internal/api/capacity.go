@@ -38,7 +38,8 @@ type forecastJSON struct {
 	End           string  `json:"end"`
 	TimeZone      string  `json:"time_zone"`
 	MarginMinutes float64 `json:"margin_minutes"`
-	// Capacity is the slots of the enabled accounts.
+	// Capacity is the slots of the enabled accounts (those at a daily limit
+	// included, which count once their limit ends).
 	Capacity int               `json:"capacity"`
 	Accounts accountSlotsJSON  `json:"accounts"`
 	Lessons  int               `json:"lessons"`
@@ -47,15 +48,23 @@ type forecastJSON struct {
 	Days     []forecastDayJSON `json:"days"`
 }
 
+// accountSlotsJSON lists the accounts by what they give the forecast:
+// enabled and limited accounts make up its capacity (a limited one from the
+// end of its Zoom daily limit on); disabled ones and those that need an
+// admin's attention take no lessons.
 type accountSlotsJSON struct {
-	Enabled  []accountSlotJSON `json:"enabled"`
-	Disabled []accountSlotJSON `json:"disabled"`
+	Enabled        []accountSlotJSON `json:"enabled"`
+	Limited        []accountSlotJSON `json:"limited"`
+	Disabled       []accountSlotJSON `json:"disabled"`
+	NeedsAttention []accountSlotJSON `json:"needs_attention"`
 }
 
 type accountSlotJSON struct {
 	ID       string `json:"id"`
 	Name     string `json:"name"`
 	Capacity int    `json:"capacity"`
+	// LimitedUntil is when a limited account takes lessons again.
+	LimitedUntil string `json:"limited_until,omitempty"`
 }
 
 type peakJSON struct {
@@ -103,13 +112,17 @@ func newForecastJSON(f forecast.Forecast) forecastJSON {
 		out := make([]accountSlotJSON, len(accounts))
 		for i, a := range accounts {
 			out[i] = accountSlotJSON{ID: a.ID, Name: a.Name, Capacity: a.Capacity}
+			if !a.LimitedUntil.IsZero() {
+				out[i].LimitedUntil = format(a.LimitedUntil)
+			}
 		}
 		return out
 	}
-	capacity := f.Capacity.Slots
+	c := f.Capacity
 	j := forecastJSON{
 		Start: format(f.From), End: format(f.To), TimeZone: f.Zone.String(), MarginMinutes: f.Margin.Minutes(),
-		Capacity: capacity, Accounts: accountSlotsJSON{Enabled: slots(f.Capacity.Enabled), Disabled: slots(f.Capacity.Disabled)},
+		Capacity: c.Slots, Accounts: accountSlotsJSON{Enabled: slots(c.Enabled), Limited: slots(c.Limited),
+			Disabled: slots(c.Disabled), NeedsAttention: slots(c.NeedsAttention)},
 		Lessons: len(f.Lessons), Over: []shortageJSON{}, Days: []forecastDayJSON{},
 	}
 	peak, at := f.PeakIn(f.From, f.To)
@@ -125,7 +138,7 @@ func newForecastJSON(f forecast.Forecast) forecastJSON {
 	}
 	for _, d := range f.Days() {
 		j.Days = append(j.Days, forecastDayJSON{Date: d.Date.String(), MaxDemand: d.MaxDemand, At: formatSet(d.At),
-			Capacity: capacity, Shortfall: max(0, d.MaxDemand-capacity)})
+			Capacity: d.Capacity, Shortfall: d.Shortfall})
 	}
 	return j
 }

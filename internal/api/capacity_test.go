@@ -30,8 +30,10 @@ type forecastAnswer struct {
 	MarginMinutes float64 `json:"margin_minutes"`
 	Capacity      int     `json:"capacity"`
 	Accounts      struct {
-		Enabled  []accountSlot `json:"enabled"`
-		Disabled []accountSlot `json:"disabled"`
+		Enabled        []accountSlot `json:"enabled"`
+		Limited        []accountSlot `json:"limited"`
+		Disabled       []accountSlot `json:"disabled"`
+		NeedsAttention []accountSlot `json:"needs_attention"`
 	} `json:"accounts"`
 	Lessons int `json:"lessons"`
 	Peak    struct {
@@ -64,9 +66,10 @@ type forecastAnswer struct {
 }
 
 type accountSlot struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
-	Capacity int    `json:"capacity"`
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Capacity     int    `json:"capacity"`
+	LimitedUntil string `json:"limited_until"`
 }
 
 func (h *harness) capacity(t testing.TB, query string) forecastAnswer {
@@ -124,7 +127,7 @@ func TestCapacityForecast(t *testing.T) {
 		f.MarginMinutes != 0 || f.Capacity != 3 || f.Lessons != 5 || f.Peak.Demand != 4 || f.Peak.At == nil || *f.Peak.At != "2026-12-07T09:00:00+01:00" {
 		t.Errorf("forecast %+v", f)
 	}
-	if want := []accountSlot{{"1", "Zoom Account 1", 1}, {"2", "Zoom Account 2", 2}}; !slices.Equal(f.Accounts.Enabled, want) || len(f.Accounts.Disabled) != 0 {
+	if want := []accountSlot{{"1", "Zoom Account 1", 1, ""}, {"2", "Zoom Account 2", 2, ""}}; !slices.Equal(f.Accounts.Enabled, want) || len(f.Accounts.Disabled) != 0 {
 		t.Errorf("accounts %+v, want enabled %v and none disabled", f.Accounts, want)
 	}
 	want := []string{"2026-12-07T09:00:00+01:00-2026-12-07T09:45:00+01:00 4/3 [L1 L2 every@2026-12-07 upper@2026-12-07]"}
@@ -158,7 +161,7 @@ func TestCapacityForecast(t *testing.T) {
 		t.Fatalf("disable account 2: %d %s", r.status, r.body)
 	}
 	f = h.capacity(t, week)
-	if want := []accountSlot{{"2", "Zoom Account 2", 2}}; f.Capacity != 1 || !slices.Equal(f.Accounts.Disabled, want) {
+	if want := []accountSlot{{"2", "Zoom Account 2", 2, ""}}; f.Capacity != 1 || !slices.Equal(f.Accounts.Disabled, want) {
 		t.Errorf("after disabling account 2: capacity %d, disabled %v; want 1 and %v", f.Capacity, f.Accounts.Disabled, want)
 	}
 	want = []string{"2026-12-07T09:00:00+01:00-2026-12-07T10:00:00+01:00 3/1 [L1 L2 upper@2026-12-07]"}
@@ -394,6 +397,7 @@ func (h *harness) through(t testing.TB, rt http.RoundTripper, now func() time.Ti
 		t.Fatal(err)
 	}
 	a.Now = now
+	patient(a)
 	gw, err := localstack.NewGateway(a.HTTPFunctions(), localstack.GatewayOptions{Verifier: h.idp.Verifier})
 	if err != nil {
 		t.Fatal(err)

@@ -52,6 +52,18 @@ const harnessFeedKey = "harness-calendar-feed-key-0123456789"
 // adminSub is the subject of the harness's default caller, an admin.
 const adminSub = "admin-1"
 
+// testBudget bounds the harness's webhooks, the releases they send and the
+// capacity checks behind calendar writes, in place of api.WebhookTimeout,
+// pool.DefaultReleaseTimeout and api.WarningsTimeout: a safety net that a
+// loaded machine never reaches. The webhook's own budget is tested on a
+// table that never answers (localstack.Stall).
+const testBudget = 30 * time.Second
+
+// patient gives a's budgets testBudget.
+func patient(a *app.App) {
+	a.WebhookTimeout, a.WarningsTimeout, a.Releaser.ReleaseTimeout = testBudget, testBudget, testBudget
+}
+
 func newHarness(t testing.TB, capacities ...int) *harness {
 	t.Helper()
 	return newHarnessOn(t, &zoom.Fake{}, capacities...)
@@ -82,6 +94,7 @@ func newHarnessWith(t testing.TB, z pool.Zoom, configure func(*app.Config), capa
 	if err != nil {
 		t.Fatal(err)
 	}
+	patient(a)
 	idp := authtest.New(t)
 	gw, err := localstack.NewGateway(a.HTTPFunctions(), localstack.GatewayOptions{Verifier: idp.Verifier, Log: a.Log})
 	if err != nil {
@@ -267,4 +280,16 @@ type webhookAnswer struct {
 func meetingEvent(event, id string, extra string) string {
 	return `{"event":"` + event + `","event_ts":1796029200000,"payload":{"account_id":"AbC","object":{"id":` + id +
 		`,"uuid":"4444AAAiAAAAAiAiAiiAii==","host_id":"x1yCzABCDEfg","topic":"Lesson","type":2` + extra + `}}}`
+}
+
+// crashed runs start on a goroutine of its own and waits until it stops: a
+// start that the test makes stop midway (runtime.Goexit in a Zoom hook), as
+// a crashed function would, runs nothing more.
+func crashed(start func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		start()
+	}()
+	<-done
 }

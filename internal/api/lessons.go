@@ -47,6 +47,9 @@ type Calendar struct {
 	// Forecast computes the capacity route's forecasts and the warnings of
 	// lessons and recurring lessons as they are written.
 	Forecast *forecast.Planner
+	// WarningsTimeout bounds the reads behind a write's warnings;
+	// the constant WarningsTimeout when zero.
+	WarningsTimeout time.Duration
 }
 
 // DefaultListSpan is how far ahead GET /api/schedule/lessons looks when the
@@ -279,16 +282,19 @@ func (id *flexID) orNew() string {
 }
 
 type lessonJSON struct {
-	ID             string  `json:"id"`
-	Title          string  `json:"title"`
-	TeacherID      string  `json:"teacher_id"`
-	GroupID        string  `json:"group_id"`
-	StartTime      string  `json:"start_time"`
-	EndTime        string  `json:"end_time"`
-	Topics         string  `json:"topics"`
-	Status         string  `json:"status"`
-	ZoomMeetingID  *string `json:"zoom_meeting_id"`
-	ZoomStartURL   *string `json:"zoom_start_url"`
+	ID            string  `json:"id"`
+	Title         string  `json:"title"`
+	TeacherID     string  `json:"teacher_id"`
+	GroupID       string  `json:"group_id"`
+	StartTime     string  `json:"start_time"`
+	EndTime       string  `json:"end_time"`
+	Topics        string  `json:"topics"`
+	Status        string  `json:"status"`
+	ZoomMeetingID *string `json:"zoom_meeting_id"`
+	ZoomStartURL  *string `json:"zoom_start_url"`
+	// ZoomStartURLAt is when Zoom issued the host link; its host key lasts
+	// about two hours, and starting the lesson again renews it.
+	ZoomStartURLAt *string `json:"zoom_start_url_issued_at"`
 	ZoomJoinURL    *string `json:"zoom_join_url"`
 	ZoomPassword   *string `json:"zoom_password"`
 	ZoomAccount    *string `json:"zoom_account_used"`
@@ -308,6 +314,10 @@ func newLessonJSON(l pool.Lesson) lessonJSON {
 	}
 	if m := l.Meeting; m != nil {
 		j.ZoomMeetingID, j.ZoomStartURL, j.ZoomJoinURL, j.ZoomPassword = &m.ID, &m.StartURL, &m.JoinURL, &m.Password
+		if !m.StartURLAt.IsZero() {
+			s := m.StartURLAt.UTC().Format(time.RFC3339)
+			j.ZoomStartURLAt = &s
+		}
 	}
 	if !l.EndedAt.IsZero() {
 		s := l.EndedAt.UTC().Format(time.RFC3339)
@@ -321,7 +331,7 @@ func newLessonJSON(l pool.Lesson) lessonJSON {
 func (c Caller) lessonJSON(l pool.Lesson) lessonJSON {
 	j := newLessonJSON(l)
 	if !c.seesStartURL(l.TeacherID) {
-		j.ZoomStartURL = nil
+		j.ZoomStartURL, j.ZoomStartURLAt = nil, nil
 	}
 	return j
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"runtime"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,6 +31,8 @@ type model struct {
 	now      time.Time
 	accounts []string
 	lessons  []string
+	// refused is set when Zoom refused a create as zoomRefuses told it to.
+	refused bool
 }
 
 const (
@@ -46,7 +49,7 @@ func newModel(t *rapid.T, env *pooltest.Env, run string) *model {
 	clock := func() time.Time { return m.now }
 	m.svc = &pool.Service{Store: m.store, Zoom: m.zoom, Lease: modelLease, Early: modelEarly, Grace: modelGrace,
 		Wait: 20 * time.Millisecond, Poll: 2 * time.Millisecond, Now: clock, Log: log}
-	m.rel = &pool.Releaser{Store: m.store, Grace: modelGrace, Now: clock, Log: log}
+	m.rel = &pool.Releaser{Store: m.store, Zoom: m.zoom, Grace: modelGrace, Now: clock, Log: log}
 	ctx := context.Background()
 	for i := range rapid.IntRange(1, 3).Draw(t, "accounts") {
 		a := pool.Account{ID: fmt.Sprint(i + 1), Name: fmt.Sprintf("Account %d", i+1), ZoomUserID: "u@example.com",
@@ -83,13 +86,14 @@ func (m *model) account(t *rapid.T) string { return rapid.SampledFrom(m.accounts
 // freeSlot reports whether an enabled account has room.
 func (m *model) freeSlot() bool {
 	accounts, _ := m.store.Pool(context.Background())
-	return slices.ContainsFunc(accounts, pool.Account.Free)
+	return slices.ContainsFunc(accounts, func(a pool.Account) bool { return a.Free(m.now) })
 }
 
 func (m *model) start(t *rapid.T) {
 	id := m.lesson(t)
 	before, _ := m.store.Lesson(context.Background(), id)
 	free := m.freeSlot()
+	m.refused = false
 	l, err := m.svc.Start(context.Background(), id)
 	mustNotBeInternal(t, "start "+id, err)
 	if kind := pool.ErrorKind(err); err != nil && (kind == pool.KindInvalid || kind == pool.KindNotFound) {
@@ -97,7 +101,11 @@ func (m *model) start(t *rapid.T) {
 	}
 	startable := (before.Status == pool.StatusScheduled || before.Status == pool.StatusEnded) &&
 		pool.Startable(before, m.now) == nil && pool.TooEarly(before, m.now, modelEarly) == nil
-	if err != nil && startable && free {
+	refused := m.refused
+	if refused {
+		m.refused, m.zoom.Hook, m.zoom.After = false, nil, nil
+	}
+	if err != nil && startable && free && !refused {
 		t.Fatalf("start %s (%s, an account free): %v", id, before.Status, err)
 	}
 	if err == nil && (l.Status != pool.StatusLive || l.Meeting == nil) {
@@ -109,13 +117,47 @@ func (m *model) start(t *rapid.T) {
 func (m *model) crashStart(t *rapid.T) {
 	id := m.lesson(t)
 	m.zoom.Hook = func(context.Context, pool.Account, pool.Lesson) error { runtime.Goexit(); return nil }
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_, _ = m.svc.Start(context.Background(), id)
-	}()
-	<-done
+	crashed(func() { _, _ = m.svc.Start(context.Background(), id) })
 	m.zoom.Hook = nil
+}
+
+// crashAfterCreate starts a lesson and dies once Zoom made its meeting,
+// before the meeting is recorded.
+func (m *model) crashAfterCreate(t *rapid.T) {
+	id := m.lesson(t)
+	m.zoom.After = func(context.Context, zoom.FakeMeeting) error { runtime.Goexit(); return nil }
+	crashed(func() { _, _ = m.svc.Start(context.Background(), id) })
+	m.zoom.After = nil
+}
+
+// zoomRefuses makes Zoom refuse the next create: at a daily limit, for a
+// fault only an admin can fix, for a passing fault, or by losing the answer
+// to a create it made.
+func (m *model) zoomRefuses(t *rapid.T) {
+	failure := rapid.SampledFrom([]pool.ZoomFailure{pool.ZoomLimited, pool.ZoomNeedsAttention, pool.ZoomTransient}).Draw(t, "failure")
+	lost := failure == pool.ZoomTransient && rapid.Bool().Draw(t, "answer lost after creating")
+	until := m.now.Add(time.Duration(rapid.IntRange(1, 180).Draw(t, "limited minutes")) * time.Minute)
+	var once atomic.Bool
+	refuse := func() error {
+		if !once.CompareAndSwap(false, true) {
+			return nil
+		}
+		m.refused = true
+		return &pool.ZoomError{Failure: failure, Status: 429, Code: 1001, Message: "refused by the model", Until: until, MayExist: lost}
+	}
+	m.zoom.Hook, m.zoom.After = nil, nil
+	if lost {
+		m.zoom.After = func(context.Context, zoom.FakeMeeting) error { return refuse() }
+	} else {
+		m.zoom.Hook = func(context.Context, pool.Account, pool.Lesson) error { return refuse() }
+	}
+}
+
+// clearFlags is an admin clearing what Zoom said about an account.
+func (m *model) clearFlags(t *rapid.T) {
+	id := m.account(t)
+	_, err := m.store.UpdateAccount(context.Background(), id, pool.AccountPatch{ClearAttention: true, ClearLimit: true, At: m.now})
+	mustNotBeInternal(t, "clear the flags of account "+id, err)
 }
 
 func (m *model) meetingEnded(t *rapid.T) {
@@ -132,7 +174,8 @@ func (m *model) meetingEnded(t *rapid.T) {
 	case 2:
 		end = time.Unix(0, 0) // absurd: 1970
 	}
-	_, _, err := m.rel.MeetingEnded(context.Background(), mt.ID, end)
+	_ = m.zoom.EndMeeting(context.Background(), pool.Account{}, mt.ID) // Zoom ends it, then tells
+	_, _, err := m.rel.MeetingEnded(context.Background(), mt.ID, mt.HostID, end)
 	mustNotBeInternal(t, "meeting.ended "+mt.ID, err)
 	if l, _ := m.store.Lesson(context.Background(), mt.LessonID); !l.EndedAt.IsZero() && l.EndedAt.Year() < 2000 {
 		t.Fatalf("lesson %s ended at %s", l.ID, l.EndedAt)
@@ -209,11 +252,15 @@ func (m *model) check(t *rapid.T) {
 	if v := pooltest.Violations(ctx, m.store, m.lessons...); len(v) > 0 {
 		t.Fatalf("invariants: %v", v)
 	}
+	pending, err := pendingClaims(ctx, m.store)
+	if err != nil {
+		t.Fatal(err)
+	}
 	exists := map[string]bool{}
 	for _, mt := range m.zoom.Meetings() {
 		exists[mt.ID] = true
-		if _, err := m.store.MeetingLookup(ctx, mt.ID); err != nil {
-			t.Fatalf("meeting %s of lesson %s was never recorded: leaked", mt.ID, mt.LessonID)
+		if _, err := m.store.MeetingLookup(ctx, mt.ID); err != nil && !pending[mt.Claim] {
+			t.Fatalf("meeting %s of lesson %s was never recorded nor left to delete: leaked", mt.ID, mt.LessonID)
 		}
 	}
 	for _, id := range m.lessons {
@@ -251,16 +298,19 @@ func TestModel(t *testing.T) {
 			return func(rt *rapid.T) { steps++; f(rt) }
 		}
 		rt.Repeat(map[string]func(*rapid.T){
-			"start":          count(m.start),
-			"crash start":    count(m.crashStart),
-			"meeting ended":  count(m.meetingEnded),
-			"sweep":          count(m.sweep),
-			"move lesson":    count(m.move),
-			"cancel lesson":  count(m.cancel),
-			"toggle account": count(m.toggle),
-			"resize account": count(m.resize),
-			"clock":          count(m.tick),
-			"":               m.check,
+			"start":              count(m.start),
+			"crash start":        count(m.crashStart),
+			"crash after create": count(m.crashAfterCreate),
+			"zoom refuses":       count(m.zoomRefuses),
+			"clear flags":        count(m.clearFlags),
+			"meeting ended":      count(m.meetingEnded),
+			"sweep":              count(m.sweep),
+			"move lesson":        count(m.move),
+			"cancel lesson":      count(m.cancel),
+			"toggle account":     count(m.toggle),
+			"resize account":     count(m.resize),
+			"clock":              count(m.tick),
+			"":                   m.check,
 		})
 	})
 	t.Logf("model: %d runs, %d steps", runs, steps)

@@ -25,6 +25,19 @@ type SweepResult struct {
 	Failed  int `json:"failed"`
 	// Unreadable holds were left alone: their lesson's record cannot be read.
 	Unreadable int `json:"unreadable"`
+	// Meetings is what the sweep did in Zoom to the meetings releases left.
+	Meetings meetingsJSON `json:"meetings"`
+}
+
+// meetingsJSON counts the meetings a sweep ended and deleted in Zoom, and
+// those it could not (tried again by the next sweep), gave up, or left for
+// the next sweep untried.
+type meetingsJSON struct {
+	Ended   int `json:"ended"`
+	Deleted int `json:"deleted"`
+	Failed  int `json:"failed"`
+	GivenUp int `json:"given_up"`
+	Pending int `json:"pending"`
 }
 
 // NewReleaseStuck returns the release-stuck function's handler: each
@@ -48,6 +61,8 @@ func NewReleaseStuck(releaser *pool.Releaser, m *metrics.Recorder) func(ctx cont
 		return SweepResult{
 			Status: status, At: sum.At.UTC().Format(time.RFC3339), Holds: sum.Holds,
 			Released: sum.Released, ReleasedTotal: sum.ReleasedTotal(), Skipped: sum.Skipped, Failed: sum.Failed, Unreadable: sum.Unreadable,
+			Meetings: meetingsJSON{Ended: sum.Meetings.Ended, Deleted: sum.Meetings.Deleted, Failed: sum.Meetings.Failed,
+				GivenUp: sum.Meetings.GivenUp, Pending: sum.Meetings.Pending},
 		}, err
 	}
 }

@@ -10,9 +10,10 @@ import (
 	"zoompool/internal/pool"
 )
 
-// warningsTimeout bounds the reads behind the warnings of a write, which has
-// succeeded by then: past it the answer says the check could not be made.
-const warningsTimeout = 3 * time.Second
+// WarningsTimeout bounds the reads behind the warnings of a write, which has
+// succeeded by then, unless Calendar.WarningsTimeout says otherwise: past it
+// the answer says the check could not be made.
+const WarningsTimeout = 3 * time.Second
 
 // lessonAnswer is a lesson as POST and PATCH answer it: the record, and the
 // moments when it would find no free Zoom account.
@@ -49,7 +50,11 @@ func (c Calendar) warnings(r *http.Request, compute func(context.Context, *forec
 	if c.Forecast == nil {
 		return nil, nil
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), warningsTimeout)
+	budget := c.WarningsTimeout
+	if budget <= 0 {
+		budget = WarningsTimeout
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), budget)
 	defer cancel()
 	return compute(ctx, c.Forecast)
 }

@@ -25,11 +25,22 @@ const WebhookTimeout = 1500 * time.Millisecond
 // It verifies the signature against the raw body (401 when it is missing,
 // wrong or older than five minutes), answers endpoint.url_validation, releases
 // the account of a lesson whose meeting ended, and answers 200 to every other
-// event, known or not, so that Zoom does not send it again.
+// event, known or not, so that Zoom does not send it again. The work behind
+// one notification is bounded by WebhookTimeout; past it the answer is 503
+// webhook_timeout, so that Zoom sends it again.
 func NewZoomWebhook(v zoom.Verifier, releaser *pool.Releaser, log *slog.Logger) *Router {
+	return NewZoomWebhookWithin(WebhookTimeout, v, releaser, log)
+}
+
+// NewZoomWebhookWithin is NewZoomWebhook with the work behind one
+// notification bounded by budget instead (WebhookTimeout when zero).
+func NewZoomWebhookWithin(budget time.Duration, v zoom.Verifier, releaser *pool.Releaser, log *slog.Logger) *Router {
+	if budget <= 0 {
+		budget = WebhookTimeout
+	}
 	rt := NewRouter(log)
 	rt.handlePublic(http.MethodPost, "/schedule/webhook/zoom", func(w http.ResponseWriter, r *http.Request) error {
-		ctx, cancel := context.WithTimeout(r.Context(), WebhookTimeout)
+		ctx, cancel := context.WithTimeout(r.Context(), budget)
 		defer cancel()
 		outcome, err := handleWebhook(ctx, w, r, v, releaser)
 		if err != nil && ctx.Err() != nil && pool.ErrorKind(err) == pool.KindInternal {
@@ -74,7 +85,7 @@ func handleWebhook(ctx context.Context, w http.ResponseWriter, r *http.Request, 
 		writeJSON(w, http.StatusOK, urlValidationJSON{PlainToken: ev.PlainToken, EncryptedToken: v.EncryptToken(ev.PlainToken)})
 		return "url_validation", nil
 	case zoom.EventMeetingEnded:
-		ref, released, err := releaser.MeetingEnded(ctx, ev.MeetingID, ev.EndTime)
+		ref, released, err := releaser.MeetingEnded(ctx, ev.MeetingID, ev.HostID, ev.EndTime)
 		return meetingOutcome("released", "already_released", released, err), writeMeetingAnswer(w, ev, ref, released, err,
 			fmt.Sprintf("Account %s released", accountName(ref)),
 			fmt.Sprintf("meeting %s holds no account any more (already released); nothing changed", ev.MeetingID))

@@ -87,7 +87,7 @@ func New(ctx context.Context, cfg Config, client *dynamodb.Client, z pool.Zoom, 
 		z = &zoom.Fake{}
 	}
 	base := core.New(cfg.Config, client, log)
-	return &App{Base: base, Settings: cfg, Zoom: z, Service: start.Service(base, z), Releaser: base.Releaser(), Planner: base.Planner()}, nil
+	return &App{Base: base, Settings: cfg, Zoom: z, Service: start.Service(base, z), Releaser: sweep.Releaser(base, z), Planner: base.Planner()}, nil
 }
 
 // NewZoom builds the Zoom client cfg.Zoom configures; the live client reads

@@ -93,14 +93,14 @@ func TestLiveZoomFromTheEnvironment(t *testing.T) {
 	ctx := context.Background()
 	for _, ref := range []string{"", "ssm:/zoom-pool/zoom/room4"} {
 		a := pool.Account{ID: "a", ZoomUserID: "room@school.example", CredentialsRef: ref}
-		if _, err := z.CreateMeeting(ctx, a, l); err != nil {
+		if _, err := z.CreateMeeting(ctx, a, l, "claim"); err != nil {
 			t.Errorf("account with credentials_ref %q: %v", ref, err)
 		}
 	}
 	if n := zd.TokenFetches(); n != 2 {
 		t.Errorf("%d token fetches, want one per app (2)", n)
 	}
-	_, err = z.CreateMeeting(ctx, pool.Account{ID: "b", ZoomUserID: "room@school.example", CredentialsRef: "elsewhere/room5"}, l)
+	_, err = z.CreateMeeting(ctx, pool.Account{ID: "b", ZoomUserID: "room@school.example", CredentialsRef: "elsewhere/room5"}, l, "claim")
 	if ze, ok := pool.ZoomFailureOf(err); !ok || ze.Failure != pool.ZoomNeedsAttention || !strings.Contains(ze.Message, "may not be read") {
 		t.Errorf("credentials_ref outside ZOOM_CREDENTIALS_PREFIX: %v, want needs attention", err)
 	}
@@ -135,7 +135,7 @@ func TestTemplateConfiguresZoom(t *testing.T) {
 	if err := yaml.Unmarshal(zoompool.Template, &doc); err != nil {
 		t.Fatal(err)
 	}
-	var start struct {
+	type function struct {
 		Environment struct {
 			Variables map[string]string `yaml:"Variables"`
 		} `yaml:"Environment"`
@@ -146,18 +146,39 @@ func TestTemplateConfiguresZoom(t *testing.T) {
 			} `yaml:"Statement"`
 		} `yaml:"Policies"`
 	}
-	props := doc.Resources["StartLessonFunction"].Properties
-	if err := props.Decode(&start); err != nil {
-		t.Fatal(err)
-	}
 	if p := doc.Parameters["ZoomClient"]; p.Default != "live" || !slices.Equal(p.AllowedValues, []string{"live", "fake"}) {
 		t.Errorf("ZoomClient parameter: default %q, allowed %v; want live of [live fake]", p.Default, p.AllowedValues)
 	}
-	env := start.Environment.Variables
-	for name, param := range map[string]string{"ZOOM_CLIENT": "ZoomClient", "ZOOM_CREDENTIALS": "ZoomCredentials",
-		"ZOOM_CREDENTIALS_PREFIX": "ZoomCredentialsPrefix", "ZOOM_MEETING_SETTINGS": "ZoomMeetingSettings"} {
-		if env[name] != param {
-			t.Errorf("StartLessonFunction's %s = %q, want the parameter %s", name, env[name], param)
+	// The start creates meetings; the sweep ends and deletes them.
+	for fn, settings := range map[string][]string{
+		"StartLessonFunction":  {"ZOOM_CLIENT", "ZOOM_CREDENTIALS", "ZOOM_CREDENTIALS_PREFIX", "ZOOM_MEETING_SETTINGS"},
+		"ReleaseStuckFunction": {"ZOOM_CLIENT", "ZOOM_CREDENTIALS", "ZOOM_CREDENTIALS_PREFIX"},
+	} {
+		var f function
+		props := doc.Resources[fn].Properties
+		if err := props.Decode(&f); err != nil {
+			t.Fatal(err)
+		}
+		params := map[string]string{"ZOOM_CLIENT": "ZoomClient", "ZOOM_CREDENTIALS": "ZoomCredentials",
+			"ZOOM_CREDENTIALS_PREFIX": "ZoomCredentialsPrefix", "ZOOM_MEETING_SETTINGS": "ZoomMeetingSettings"}
+		for _, name := range settings {
+			if got := f.Environment.Variables[name]; got != params[name] {
+				t.Errorf("%s's %s = %q, want the parameter %s", fn, name, got, params[name])
+			}
+		}
+		grants := map[string]string{}
+		for _, p := range f.Policies {
+			for _, s := range p.Statement {
+				grants[fmt.Sprint(s.Action)] = fmt.Sprint(s.Resource)
+			}
+		}
+		for action, resource := range map[string]string{
+			"secretsmanager:GetSecretValue": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${ZoomCredentialsPrefix}*",
+			"ssm:GetParameter":              "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${ZoomCredentialsPrefix}*",
+		} {
+			if grants[action] != resource {
+				t.Errorf("%s may %s on %q, want %q only", fn, action, grants[action], resource)
+			}
 		}
 	}
 	// The defaults pass the functions' own configuration check.
@@ -168,19 +189,5 @@ func TestTemplateConfiguresZoom(t *testing.T) {
 	}
 	if _, err := app.ConfigFromEnv(func(k string) string { return defaults[k] }); err != nil {
 		t.Errorf("the template's defaults: %v", err)
-	}
-	grants := map[string]string{}
-	for _, p := range start.Policies {
-		for _, s := range p.Statement {
-			grants[fmt.Sprint(s.Action)] = fmt.Sprint(s.Resource)
-		}
-	}
-	for action, resource := range map[string]string{
-		"secretsmanager:GetSecretValue": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${ZoomCredentialsPrefix}*",
-		"ssm:GetParameter":              "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${ZoomCredentialsPrefix}*",
-	} {
-		if grants[action] != resource {
-			t.Errorf("StartLessonFunction may %s on %q, want %q only", action, grants[action], resource)
-		}
 	}
 }

@@ -1,14 +1,15 @@
 package dynamo
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"zoompool/internal/pool"
 )
@@ -23,7 +24,9 @@ func (s *Store) Account(ctx context.Context, id string) (pool.Account, error) {
 	// account item and its holds and nothing of any other account.
 	keyCond := expression.Key(attrPK).Equal(expression.Value(poolPK(s.pool))).
 		And(expression.Key(attrSK).Between(expression.Value(accountSK(id)), expression.Value(accountSK(id)+"#~")))
-	accounts, err := s.readAccounts(ctx, keyCond)
+	e := expr(expression.NewBuilder().WithKeyCondition(keyCond))
+	accounts, err := s.readAccounts(ctx, &dynamodb.QueryInput{KeyConditionExpression: e.KeyCondition(),
+		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()})
 	if err != nil {
 		return pool.Account{}, err
 	}
@@ -56,12 +59,18 @@ func (s *Store) CreateAccount(ctx context.Context, a pool.Account) error {
 
 // UpdateAccount applies p to account id and returns the account. Lowering the
 // capacity below the account's current holds is refused (account_busy), so an
-// account never has more holds than its capacity.
+// account never has more holds than its capacity, and so is changing the Zoom
+// user or credentials of an account that holds a lesson. Clearing flags (and
+// changing the user, which clears them) records when, so that a flag from a
+// Zoom call that began before is not written over the admin's clearing.
 func (s *Store) UpdateAccount(ctx context.Context, id string, p pool.AccountPatch) (pool.Account, error) {
 	// An id that is no account's could name another item of the partition
 	// (a hold's key holds '#'); the update must not create or touch it.
 	if !pool.ValidID(id) {
 		return pool.Account{}, accountNotFound(id)
+	}
+	if p.Empty() {
+		return s.Account(ctx, id)
 	}
 	cond := expression.AttributeExists(expression.Name(attrPK))
 	var upd expression.UpdateBuilder
@@ -76,27 +85,40 @@ func (s *Store) UpdateAccount(ctx context.Context, id string, p pool.AccountPatc
 		set("capacity", *p.Capacity)
 		cond = cond.And(expression.Name("active").LessThanEqual(expression.Value(*p.Capacity)))
 	}
-	if p.Name == nil && p.Enabled == nil && p.Capacity == nil {
-		return s.Account(ctx, id)
+	if p.ZoomUserID != nil {
+		set("zoom_user_id", *p.ZoomUserID)
+	}
+	if p.CredentialsRef != nil {
+		set("credentials_ref", *p.CredentialsRef)
+	}
+	if p.ChangesUser() {
+		cond = cond.And(eq("active", 0))
+	}
+	if p.ClearAttention || p.ChangesUser() {
+		upd = blank(upd, "attention_since", "attention_message")
+		set("attention_status", 0)
+		set("attention_code", 0)
+	}
+	if p.ClearLimit || p.ChangesUser() {
+		upd = blank(upd, "zoom_limited_until")
+	}
+	if p.ClearAttention || p.ClearLimit || p.ChangesUser() {
+		set("flags_cleared_at", formatTime(cmp.Or(p.At, time.Now())))
 	}
 	u := s.update(key(poolPK(s.pool), accountSK(id)), upd, cond)
-	err := s.write(ctx, "account "+id, func(ctx context.Context) error {
-		_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
-			ConditionExpression: u.ConditionExpression, ExpressionAttributeNames: u.ExpressionAttributeNames,
-			ExpressionAttributeValues:           u.ExpressionAttributeValues,
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		})
-		return err
-	})
+	err := s.updateItem(ctx, "account "+id, u, true)
 	if ccf, ok := asConditionFailed(err); ok {
 		if ccf.Item == nil {
 			return pool.Account{}, accountNotFound(id)
 		}
 		var r accountRecord
 		_ = attributevalue.UnmarshalMap(ccf.Item, &r)
+		if p.Capacity != nil && r.Active > *p.Capacity {
+			return pool.Account{}, pool.Conflictf("account_busy",
+				"account %q hosts %d lessons now; lower its capacity to %d after they end", id, r.Active, *p.Capacity)
+		}
 		return pool.Account{}, pool.Conflictf("account_busy",
-			"account %q hosts %d lessons now; lower its capacity to %d after they end", id, r.Active, *p.Capacity)
+			"account %q hosts %d lessons now, on its present Zoom user; change zoom_user_id or credentials_ref after they end (disable it meanwhile)", id, r.Active)
 	}
 	if err != nil {
 		return pool.Account{}, fmt.Errorf("update account %s: %w", id, err)

@@ -16,10 +16,12 @@ import (
 //	lesson           pk=LESSON#<id>     sk=LESSON
 //	meeting lookup   pk=MEETING#<id>    sk=MEETING
 //	recurring lesson pk=RECURRING#<id>  sk=RECURRING
+//	cleanup          pk=CLEANUP#<pool>  sk=<claim token>
 //	user             pk=USER#<sub>      sk=USER        (users.go)
 //
 // Accounts and their holds share a partition, so one consistent Query reads the
-// whole pool. Lessons carry three GSI keys: by-date (month of start, then start),
+// whole pool. Cleanups (meetings that releases left to end or delete in Zoom)
+// have a partition of their own per pool, which only the sweep reads. Lessons carry three GSI keys: by-date (month of start, then start),
 // by-teacher and by-group (then start). Recurring lessons use the same three
 // indexes under partitions of their own (RECURRING, RECURRING#TEACHER#<id>,
 // RECURRING#GROUP#<id>), sorted by the last day they are valid, so a range
@@ -37,6 +39,7 @@ const (
 	typeLesson    = "lesson"
 	typeMeeting   = "meeting"
 	typeRecurring = "recurring"
+	typeCleanup   = "cleanup"
 
 	lessonSK    = "LESSON"
 	meetingSK   = "MEETING"
@@ -49,6 +52,7 @@ func holdSK(accountID, lessonID string) string { return accountSK(accountID) + "
 func lessonPK(id string) string                { return "LESSON#" + id }
 func meetingPK(id string) string               { return "MEETING#" + id }
 func recurringPK(id string) string             { return "RECURRING#" + id }
+func cleanupPK(poolID string) string           { return "CLEANUP#" + poolID }
 
 // timeLayout is fixed-width UTC, so stored times sort as strings.
 const timeLayout = "2006-01-02T15:04:05.000Z"
@@ -79,6 +83,17 @@ type accountRecord struct {
 	Enabled        bool   `dynamodbav:"enabled"`
 	Active         int    `dynamodbav:"active"`
 	LastClaimedAt  string `dynamodbav:"last_claimed_at,omitempty"`
+
+	// What Zoom said about the account (see pool.Account): a daily limit,
+	// and a failure only an admin can fix (set when attention_since is).
+	ZoomLimitedUntil string `dynamodbav:"zoom_limited_until,omitempty"`
+	AttentionStatus  int    `dynamodbav:"attention_status,omitempty"`
+	AttentionCode    int    `dynamodbav:"attention_code,omitempty"`
+	AttentionMessage string `dynamodbav:"attention_message,omitempty"`
+	AttentionSince   string `dynamodbav:"attention_since,omitempty"`
+	// FlagsClearedAt is when an admin last cleared them: a flag from a Zoom
+	// call that began before is not written.
+	FlagsClearedAt string `dynamodbav:"flags_cleared_at,omitempty"`
 }
 
 func newAccountRecord(poolID string, a pool.Account) accountRecord {
@@ -90,14 +105,21 @@ func newAccountRecord(poolID string, a pool.Account) accountRecord {
 }
 
 func (r accountRecord) account() (pool.Account, error) {
-	last, err := parseTime(r.LastClaimedAt)
-	if err != nil {
-		return pool.Account{}, fmt.Errorf("account %s: last_claimed_at: %w", r.ID, err)
-	}
-	return pool.Account{
+	var errs [3]error
+	a := pool.Account{
 		ID: r.ID, Name: r.Name, ZoomUserID: r.ZoomUserID, CredentialsRef: r.CredentialsRef,
-		Capacity: r.Capacity, Enabled: r.Enabled, Active: r.Active, LastClaimedAt: last,
-	}, nil
+		Capacity: r.Capacity, Enabled: r.Enabled, Active: r.Active,
+	}
+	a.LastClaimedAt, errs[0] = parseTime(r.LastClaimedAt)
+	a.LimitedUntil, errs[1] = parseTime(r.ZoomLimitedUntil)
+	if r.AttentionSince != "" {
+		a.Attention = &pool.Attention{Status: r.AttentionStatus, Code: r.AttentionCode, Message: r.AttentionMessage}
+		a.Attention.Since, errs[2] = parseTime(r.AttentionSince)
+	}
+	if err := errors.Join(errs[:]...); err != nil {
+		return pool.Account{}, fmt.Errorf("account %s: %w", r.ID, err)
+	}
+	return a, nil
 }
 
 type holdRecord struct {
@@ -152,7 +174,9 @@ type lessonRecord struct {
 	StartURL    string `dynamodbav:"start_url,omitempty"`
 	JoinURL     string `dynamodbav:"join_url,omitempty"`
 	Password    string `dynamodbav:"password,omitempty"`
-	EndedAt     string `dynamodbav:"ended_at,omitempty"`
+	// StartURLAt is when Zoom issued start_url, whose host key expires.
+	StartURLAt string `dynamodbav:"start_url_at,omitempty"`
+	EndedAt    string `dynamodbav:"ended_at,omitempty"`
 
 	RecurringID    string `dynamodbav:"recurring_id,omitempty"`
 	OccurrenceDate string `dynamodbav:"occurrence_date,omitempty"`
@@ -181,6 +205,7 @@ func newLessonRecord(l pool.Lesson) lessonRecord {
 	}
 	if m := l.Meeting; m != nil {
 		r.MeetingID, r.StartURL, r.JoinURL, r.Password = m.ID, m.StartURL, m.JoinURL, m.Password
+		r.StartURLAt = formatTime(m.StartURLAt)
 	}
 	byStart := r.Start + "#" + l.ID
 	r.ByDatePK, r.ByDateSK = lessonMonthPK(l.Start), byStart
@@ -196,18 +221,20 @@ func (r lessonRecord) lesson() (pool.Lesson, error) {
 		AccountID: r.AccountID, AccountName: r.AccountName, HoldToken: r.HoldToken,
 		RecurringID: r.RecurringID, OccurrenceDate: r.OccurrenceDate,
 	}
-	var errs [4]error
+	var errs [5]error
 	l.Start, errs[0] = parseTime(r.Start)
 	l.End, errs[1] = parseTime(r.End)
 	l.LeaseUntil, errs[2] = parseTime(r.LeaseUntil)
 	l.EndedAt, errs[3] = parseTime(r.EndedAt)
+	var linkAt time.Time
+	linkAt, errs[4] = parseTime(r.StartURLAt)
 	for _, err := range errs {
 		if err != nil {
 			return pool.Lesson{}, fmt.Errorf("lesson %s: %w", r.ID, err)
 		}
 	}
 	if r.MeetingID != "" {
-		l.Meeting = &pool.Meeting{ID: r.MeetingID, StartURL: r.StartURL, JoinURL: r.JoinURL, Password: r.Password}
+		l.Meeting = &pool.Meeting{ID: r.MeetingID, StartURL: r.StartURL, StartURLAt: linkAt, JoinURL: r.JoinURL, Password: r.Password}
 	}
 	return l, nil
 }
@@ -223,6 +250,8 @@ type meetingRecord struct {
 	AccountName string `dynamodbav:"account_name,omitempty"`
 	Token       string `dynamodbav:"token"`
 	CreatedAt   string `dynamodbav:"created_at"`
+	// HostID is the meeting's host as Zoom reported it at creation.
+	HostID string `dynamodbav:"host_id,omitempty"`
 	// Released is set in the transaction that releases the meeting's hold.
 	Released bool `dynamodbav:"released,omitempty"`
 	// ExpiresAt is when DynamoDB may delete the lookup (the table's TTL
@@ -245,6 +274,47 @@ func lookupExpiry(end, at time.Time) int64 {
 		end = at
 	}
 	return end.Add(MeetingLookupRetention).Unix()
+}
+
+// cleanupRecord is a pool.Cleanup.
+type cleanupRecord struct {
+	PK        string `dynamodbav:"pk"`
+	SK        string `dynamodbav:"sk"` // the claim's token
+	Type      string `dynamodbav:"type"`
+	AccountID string `dynamodbav:"account_id"`
+	LessonID  string `dynamodbav:"lesson_id"`
+	MeetingID string `dynamodbav:"meeting_id,omitempty"`
+	Action    string `dynamodbav:"action"`
+	Reason    string `dynamodbav:"reason"`
+	At        string `dynamodbav:"at"`
+	Attempts  int    `dynamodbav:"attempts,omitempty"`
+	LastError string `dynamodbav:"last_error,omitempty"`
+	// ExpiresAt lets DynamoDB delete a cleanup that no sweep ever forgot
+	// (the table's TTL attribute): long after the sweep gives it up.
+	ExpiresAt int64 `dynamodbav:"expires_at,omitempty"`
+}
+
+// cleanupRetention is how long a cleanup is kept at most, whatever happens
+// to the sweeps: four times as long as they try it.
+const cleanupRetention = 4 * pool.CleanupGiveUp
+
+func newCleanupRecord(poolID string, c pool.Cleanup) cleanupRecord {
+	return cleanupRecord{PK: cleanupPK(poolID), SK: c.Token, Type: typeCleanup, AccountID: c.AccountID, LessonID: c.LessonID,
+		MeetingID: c.MeetingID, Action: string(c.Action), Reason: string(c.Reason), At: formatTime(c.At),
+		Attempts: c.Attempts, LastError: c.LastError, ExpiresAt: c.At.Add(cleanupRetention).Unix()}
+}
+
+func (r cleanupRecord) cleanup() (pool.Cleanup, error) {
+	at, err := parseTime(r.At)
+	if err != nil {
+		return pool.Cleanup{}, fmt.Errorf("cleanup %s: at: %w", r.SK, err)
+	}
+	c := pool.Cleanup{AccountID: r.AccountID, LessonID: r.LessonID, Token: r.SK, MeetingID: r.MeetingID,
+		Action: pool.MeetingAction(r.Action), Reason: pool.Reason(r.Reason), At: at, Attempts: r.Attempts, LastError: r.LastError}
+	if c.Action != pool.ActionEnd && c.Action != pool.ActionDelete || c.Action == pool.ActionEnd && c.MeetingID == "" {
+		return pool.Cleanup{}, fmt.Errorf("cleanup %s: %q of meeting %q is nothing the sweep can do", r.SK, r.Action, r.MeetingID)
+	}
+	return c, nil
 }
 
 // Index partitions of recurring lessons.

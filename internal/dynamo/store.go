@@ -150,6 +150,23 @@ func (s *Store) update(k map[string]types.AttributeValue, upd expression.UpdateB
 	}
 }
 
+// updateItem sends u on its own, outside a transaction (see write). With
+// returnOld, a failed condition comes back with the item as it was.
+func (s *Store) updateItem(ctx context.Context, what string, u *types.Update, returnOld bool) error {
+	in := &dynamodb.UpdateItemInput{
+		TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+		ConditionExpression: u.ConditionExpression, ExpressionAttributeNames: u.ExpressionAttributeNames,
+		ExpressionAttributeValues: u.ExpressionAttributeValues,
+	}
+	if returnOld {
+		in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	}
+	return s.write(ctx, what, func(ctx context.Context) error {
+		_, err := s.client.UpdateItem(ctx, in)
+		return err
+	})
+}
+
 // writeAttempts bounds how often write sends a write that DynamoDB refused
 // without applying it.
 const writeAttempts = 6

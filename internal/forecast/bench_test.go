@@ -55,7 +55,7 @@ func BenchmarkForecastTerm(b *testing.B) {
 	cpu0, cpuOK := cpuTime()
 	t0 := time.Now()
 	for b.Loop() {
-		f, err := forecast.New(s, accts, 0)
+		f, err := forecast.New(s, accts, from, 0)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -84,7 +84,7 @@ func BenchmarkRecurringWarningYear(b *testing.B) {
 	r := s.Recurring[0]
 	var warnings int
 	for b.Loop() {
-		f, err := forecast.New(s, accts, 0)
+		f, err := forecast.New(s, accts, from, 0)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -25,26 +25,67 @@ import (
 
 // Capacity is how many lessons the pool can host at once.
 type Capacity struct {
-	// Slots is the sum of the capacities of the enabled accounts.
+	// Slots is the sum of the capacities of the enabled accounts that need
+	// no admin's attention: Enabled and Limited.
 	Slots int
-	// Enabled accounts make up Slots.
+	// Enabled accounts make up Slots, with Limited.
 	Enabled []pool.Account
+	// Limited accounts are at a Zoom daily limit: their slots count from the
+	// end of the limit (their LimitedUntil) on.
+	Limited []pool.Account
 	// Disabled accounts take no lessons; their capacity is not counted.
 	Disabled []pool.Account
+	// NeedsAttention accounts are enabled but take no lessons until an admin
+	// fixes what Zoom refused; their capacity is not counted.
+	NeedsAttention []pool.Account
 }
 
-// CapacityOf is the capacity of the accounts as they are now.
-func CapacityOf(accounts []pool.Account) Capacity {
+// CapacityOf is the capacity of the accounts as they are at now: a limit
+// that ended before now is over.
+func CapacityOf(accounts []pool.Account, now time.Time) Capacity {
 	var c Capacity
 	for _, a := range accounts {
-		if a.Enabled {
+		switch {
+		case !a.Enabled:
+			c.Disabled = append(c.Disabled, a)
+		case a.Attention != nil:
+			c.NeedsAttention = append(c.NeedsAttention, a)
+		case a.Limited(now):
+			c.Slots += a.Capacity
+			c.Limited = append(c.Limited, a)
+		default:
 			c.Slots += a.Capacity
 			c.Enabled = append(c.Enabled, a)
-		} else {
-			c.Disabled = append(c.Disabled, a)
 		}
 	}
 	return c
+}
+
+// At is the slots the pool has at t: Slots less those of the accounts still
+// at a daily limit then.
+func (c Capacity) At(t time.Time) int {
+	n := c.Slots
+	for _, a := range c.Limited {
+		if t.Before(a.LimitedUntil) {
+			n -= a.Capacity
+		}
+	}
+	return n
+}
+
+// pieces calls fn with each interval of constant capacity in [from, to), in
+// order: the capacity changes when a limit ends.
+func (c Capacity) pieces(from, to time.Time, fn func(start, end time.Time, capacity int)) {
+	for from.Before(to) {
+		end := to
+		for _, a := range c.Limited {
+			if a.LimitedUntil.After(from) && a.LimitedUntil.Before(end) {
+				end = a.LimitedUntil
+			}
+		}
+		fn(from, end, c.At(from))
+		from = end
+	}
 }
 
 // Lesson is a lesson or a recurring occurrence counted in a forecast.
@@ -87,6 +128,11 @@ type Day struct {
 	// forecast's range), first reached at At; At is zero when no lesson runs.
 	MaxDemand int
 	At        time.Time
+	// Capacity is the fewest slots the pool has that day (fewer than its
+	// Slots while accounts are at a daily limit), and Shortfall the most
+	// lessons that find no slot at once.
+	Capacity  int
+	Shortfall int
 }
 
 // Forecast is the demand on the pool over [From, To).
@@ -121,10 +167,11 @@ type step struct {
 
 // New computes the forecast of s's range from its lessons and recurring
 // lessons, with cancelled occurrences left out and materialised ones counted
-// once, as the calendar shows them, and the capacity of accounts. s.Lessons
-// and s.Recurring must cover the range widened by margin on both sides.
-func New(s schedule.Schedule, accounts []pool.Account, margin time.Duration) (Forecast, error) {
-	f := Forecast{From: s.From, To: s.To, Zone: s.Zone, Margin: margin, Capacity: CapacityOf(accounts)}
+// once, as the calendar shows them, and the capacity of accounts as they are
+// at now. s.Lessons and s.Recurring must cover the range widened by margin
+// on both sides.
+func New(s schedule.Schedule, accounts []pool.Account, now time.Time, margin time.Duration) (Forecast, error) {
+	f := Forecast{From: s.From, To: s.To, Zone: s.Zone, Margin: margin, Capacity: CapacityOf(accounts, now)}
 	if f.Zone == nil {
 		f.Zone = time.UTC
 	}
@@ -206,6 +253,14 @@ func (f Forecast) segments(from, to time.Time, fn func(start, end time.Time, dem
 	}
 }
 
+// each calls fn with each interval of constant demand and capacity that
+// overlaps [from, to), clipped to it, in order.
+func (f Forecast) each(from, to time.Time, fn func(start, end time.Time, demand, capacity int)) {
+	f.segments(from, to, func(start, end time.Time, demand int) {
+		f.Capacity.pieces(start, end, func(s, e time.Time, capacity int) { fn(s, e, demand, capacity) })
+	})
+}
+
 // Shortages are the intervals of the range where demand exceeds capacity.
 func (f Forecast) Shortages() []Shortage { return f.ShortagesIn(f.From, f.To) }
 
@@ -216,12 +271,11 @@ func (f Forecast) ShortagesIn(from, to time.Time) []Shortage {
 	if !from.Before(to) {
 		return nil
 	}
-	capacity := f.Capacity.Slots
 	var out []Shortage
-	f.segments(from, to, func(start, end time.Time, demand int) {
+	f.each(from, to, func(start, end time.Time, demand, capacity int) {
 		switch n := len(out); {
 		case demand <= capacity:
-		case n > 0 && out[n-1].End.Equal(start):
+		case n > 0 && out[n-1].End.Equal(start) && out[n-1].Capacity == capacity:
 			out[n-1].End, out[n-1].Demand = end, max(out[n-1].Demand, demand)
 		default:
 			out = append(out, Shortage{Start: start, End: end, Demand: demand, Capacity: capacity})
@@ -272,8 +326,14 @@ func (f Forecast) Days() []Day {
 		if !start.Before(f.To) {
 			return days
 		}
-		peak, at := f.PeakIn(start, schedule.LocalTime(d.AddDays(1), 0, f.Zone))
-		days = append(days, Day{Date: d, MaxDemand: peak, At: at})
+		end := earlier(schedule.LocalTime(d.AddDays(1), 0, f.Zone), f.To)
+		peak, at := f.PeakIn(start, end)
+		day := Day{Date: d, MaxDemand: peak, At: at, Capacity: f.Capacity.Slots}
+		f.each(start, end, func(_, _ time.Time, demand, capacity int) {
+			day.Capacity = min(day.Capacity, capacity)
+			day.Shortfall = max(day.Shortfall, demand-capacity)
+		})
+		days = append(days, day)
 	}
 }
 

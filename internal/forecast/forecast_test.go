@@ -89,6 +89,16 @@ type plan struct {
 	recurring []pool.RecurringLesson
 	accounts  []pool.Account
 	margin    time.Duration
+	// at is when the forecast is made, for the accounts' daily limits; the
+	// range's start when empty.
+	at string
+}
+
+func (p plan) now() time.Time {
+	if p.at != "" {
+		return instant(p.at)
+	}
+	return instant(p.from)
 }
 
 func (p plan) forecast(t testing.TB) forecast.Forecast {
@@ -98,7 +108,7 @@ func (p plan) forecast(t testing.TB) forecast.Forecast {
 	if p.zone != "" {
 		s.Zone = zone(p.zone)
 	}
-	f, err := forecast.New(s, p.accounts, p.margin)
+	f, err := forecast.New(s, p.accounts, p.now(), p.margin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,9 +268,40 @@ func cmpID(l forecast.Lesson) string {
 func TestCapacityCountsEnabledAccounts(t *testing.T) {
 	pool := accounts(1, 2, 2)
 	pool[2].Enabled = false
-	c := forecast.CapacityOf(pool)
+	c := forecast.CapacityOf(pool, time.Now())
 	if c.Slots != 3 || len(c.Enabled) != 2 || len(c.Disabled) != 1 || c.Disabled[0].ID != "3" {
 		t.Errorf("capacity %+v, want 3 slots of accounts 1 and 2, account 3 disabled", c)
+	}
+}
+
+// An account at Zoom's daily limit takes no lesson until the limit ends,
+// and one that needs an admin's attention none at all: the forecast lists
+// both apart, counts the limited one from the end of its limit on, and shows
+// the shortages in between, in pieces of constant capacity.
+func TestLimitedAndBrokenAccounts(t *testing.T) {
+	accts := accounts(1, 2, 1)
+	accts[1].LimitedUntil = instant("2026-12-02T00:00:00Z")
+	accts[2].Attention = &pool.Attention{Status: 404, Code: 1001, Message: "User does not exist: x."}
+	p := plan{from: "2026-12-01T00:00:00Z", to: "2026-12-03T00:00:00Z", at: "2026-12-01T09:00:00Z", accounts: accts,
+		lessons: []pool.Lesson{lesson("a", "2026-12-01T23:00:00Z", 120), lesson("b", "2026-12-01T23:30:00Z", 60),
+			lesson("c", "2026-12-02T10:00:00Z", 60), lesson("d", "2026-12-02T10:00:00Z", 60)}}
+	f := p.forecast(t)
+	c := f.Capacity
+	if c.Slots != 3 || len(c.Limited) != 1 || c.Limited[0].ID != "2" || len(c.NeedsAttention) != 1 || c.NeedsAttention[0].ID != "3" ||
+		len(c.Enabled) != 1 {
+		t.Errorf("capacity %+v, want 3 slots: account 1 enabled, 2 limited, 3 needing attention", c)
+	}
+	if got, want := briefs(f.Shortages()), []string{"2026-12-01T23:30-00:00 2/1 [a b]"}; !slices.Equal(got, want) {
+		t.Errorf("shortages\n got %q\nwant %q", got, want)
+	}
+	days := f.Days()
+	if len(days) != 2 || days[0].Capacity != 1 || days[0].Shortfall != 1 || days[1].Capacity != 3 || days[1].Shortfall != 0 {
+		t.Errorf("days %+v, want 1 slot and a shortfall of 1 on the first, 3 slots and none on the second", days)
+	}
+	// A limit that ended before the forecast was made is over.
+	p.at = "2026-12-02T01:00:00Z"
+	if c := p.forecast(t).Capacity; len(c.Limited) != 0 || len(c.Enabled) != 2 {
+		t.Errorf("capacity after the limit ended: %+v, want accounts 1 and 2 enabled", c)
 	}
 }
 

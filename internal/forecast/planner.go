@@ -83,7 +83,7 @@ func (p *Planner) forecast(ctx context.Context, from, to time.Time, loc *time.Lo
 	if edit != nil {
 		edit(&s)
 	}
-	return New(s, accounts, p.Margin)
+	return New(s, accounts, p.now(), p.Margin)
 }
 
 // LessonWarnings are the warnings of lesson l as it was just written, with

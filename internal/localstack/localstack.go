@@ -22,10 +22,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	miniserver "github.com/truora/minidyn/server"
 
 	"zoompool"
@@ -48,13 +51,17 @@ type Engine struct {
 	// Embedded is the in-process engine, or nil for an external endpoint.
 	Embedded *miniserver.Server
 
-	server   *http.Server
-	requests *counter
+	server    *http.Server
+	requests  *counter
+	transport *http.Transport
 }
 
 // Start starts the embedded engine, or connects to opts.Endpoint.
 func Start(opts Options) (*Engine, error) {
-	e := &Engine{Endpoint: opts.Endpoint, requests: newCounter(http.DefaultTransport)}
+	// Connections of its own: a connection kept alive to an engine that was
+	// closed must never serve a later engine on the same port.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	e := &Engine{Endpoint: opts.Endpoint, requests: newCounter(transport), transport: transport}
 	if e.Endpoint != "" {
 		return e, nil
 	}
@@ -75,6 +82,7 @@ func Start(opts Options) (*Engine, error) {
 
 // Close stops the embedded engine (its data is lost).
 func (e *Engine) Close() error {
+	e.transport.CloseIdleConnections()
 	if e.server == nil {
 		return nil
 	}
@@ -87,6 +95,7 @@ func (e *Engine) Close() error {
 func (e *Engine) Client(ctx context.Context, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
 	return NewClient(ctx, e.Endpoint, append([]func(*dynamodb.Options){func(o *dynamodb.Options) {
 		o.HTTPClient = &http.Client{Transport: e.requests}
+		o.APIOptions = append(o.APIOptions, e.requests.trace)
 		o.Retryer = retry.AddWithMaxBackoffDelay(retry.NewStandard(), 20*time.Millisecond)
 	}}, optFns...)...)
 }
@@ -108,11 +117,43 @@ func NewClient(ctx context.Context, endpoint string, optFns ...func(*dynamodb.Op
 func NoRetries(o *dynamodb.Options) { o.Retryer = retry.AddWithMaxAttempts(retry.NewStandard(), 1) }
 
 // Requests returns how many requests of each operation (GetItem, Query, ...)
-// the engine's clients sent since the last ResetRequests, retries included.
+// the engine's clients sent since the last ResetRequests, retries included:
+// those the engine (or an injected fault) answered, or that the client gave
+// up waiting for. A request whose connection failed before any answer (such
+// as a reused connection that was closed) is not counted; the SDK sends it
+// again, and that is counted.
 func (e *Engine) Requests() map[string]int { return e.requests.snapshot() }
 
 // ResetRequests zeroes the request counts.
 func (e *Engine) ResetRequests() { e.requests.reset() }
+
+// Call is one operation of the engine's clients, as Trace records it: its
+// name, when the client was called, when it returned (the SDK's own work and
+// retries included), and the HTTP status of its last answer (200 for
+// success, 0 when none came).
+type Call struct {
+	Op         string
+	Start, End time.Time
+	Status     int
+}
+
+// Trace starts (on) or stops recording every operation the engine's clients
+// send, and forgets what was recorded; Calls returns it. Tests count round
+// trips and failed transactions with it, and time each operation.
+func (e *Engine) Trace(on bool) { e.requests.setTrace(on) }
+
+// Calls returns the operations recorded since Trace(true), in the order they
+// returned.
+func (e *Engine) Calls() []Call { return e.requests.traced() }
+
+// SetLatency makes every request of the engine's clients wait d before it is
+// sent, as the network to DynamoDB would; 0 sends at once. With it, requests
+// sent together visibly overlap, and round trips can be counted.
+func (e *Engine) SetLatency(d time.Duration) {
+	e.requests.mu.Lock()
+	e.requests.latency = d
+	e.requests.mu.Unlock()
+}
 
 // Fail makes every request fail with an internal server error (on) or work
 // again (off): the embedded engine's own failure emulation, or, on an external
@@ -308,6 +349,9 @@ type counter struct {
 	conflicts int // TransactWriteItems still to cancel with TransactionConflict
 	faults    Faults
 	seq       int // requests since faults were set
+	tracing   bool
+	calls     []Call
+	latency   time.Duration
 }
 
 func newCounter(next http.RoundTripper) *counter {
@@ -329,7 +373,22 @@ func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
 		c.seq++
 		fault = faults(op, c.seq)
 	}
+	latency := c.latency
 	c.mu.Unlock()
+	if latency > 0 {
+		t := time.NewTimer(latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return nil, r.Context().Err()
+		}
+	}
+	return c.answer(r, op, fail, conflict, fault)
+}
+
+// answer sends r, or answers it as the failure or fault set for it.
+func (c *counter) answer(r *http.Request, op string, fail, conflict bool, fault Fault) (*http.Response, error) {
 	switch {
 	case fail:
 		return response(r, http.StatusInternalServerError, nil), nil
@@ -346,7 +405,7 @@ func (c *counter) inject(r *http.Request, op string, fault Fault) (*http.Respons
 	case fault == FailRequest:
 		return apiError(r, http.StatusInternalServerError, "InternalServerError", "Internal server error (injected)")
 	case fault == TimeoutAfterApply:
-		res, err := c.next.RoundTrip(r)
+		res, err := c.send(r, op)
 		if err != nil {
 			return nil, err
 		}
@@ -365,7 +424,22 @@ func (c *counter) inject(r *http.Request, op string, fault Fault) (*http.Respons
 		<-r.Context().Done()
 		return nil, r.Context().Err()
 	}
-	return c.next.RoundTrip(r)
+	return c.send(r, op)
+}
+
+// send passes request r of operation op on to the engine. When the
+// connection fails before the engine answers, and not because the client
+// gave up, r is taken off the counts: the engine never answered it.
+func (c *counter) send(r *http.Request, op string) (*http.Response, error) {
+	res, err := c.next.RoundTrip(r)
+	if err != nil && r.Context().Err() == nil {
+		c.mu.Lock()
+		if c.ops[op] > 0 {
+			c.ops[op]--
+		}
+		c.mu.Unlock()
+	}
+	return res, err
 }
 
 // apiError answers as DynamoDB answers an error of type code.
@@ -432,6 +506,42 @@ func (c *counter) addConflicts(n int) {
 	c.mu.Lock()
 	c.conflicts += n
 	c.mu.Unlock()
+}
+
+func (c *counter) setTrace(on bool) {
+	c.mu.Lock()
+	c.tracing, c.calls = on, nil
+	c.mu.Unlock()
+}
+
+// trace is a client middleware that records each operation the client
+// sends, from the call to its result (marshalling, signing, retries and
+// unmarshalling included), while tracing is on.
+func (c *counter) trace(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("zoompool.trace",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			began := time.Now()
+			out, md, err := next.HandleInitialize(ctx, in)
+			call := Call{Op: awsmiddleware.GetOperationName(ctx), Start: began, End: time.Now(), Status: http.StatusOK}
+			if err != nil {
+				call.Status = 0
+				if re, ok := errors.AsType[*smithyhttp.ResponseError](err); ok {
+					call.Status = re.HTTPStatusCode()
+				}
+			}
+			c.mu.Lock()
+			if c.tracing {
+				c.calls = append(c.calls, call)
+			}
+			c.mu.Unlock()
+			return out, md, err
+		}), middleware.Before)
+}
+
+func (c *counter) traced() []Call {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.calls)
 }
 
 func (c *counter) setFaults(f Faults) {

@@ -148,7 +148,7 @@ func CancelLesson(ctx context.Context, st LessonKeeper, id string, now time.Time
 		return l, err
 	case held && h.Token == cur.HoldToken && h.State == HoldClaiming && now.After(h.LeaseUntil):
 		rerr = st.Release(ctx, Release{AccountID: cur.AccountID, LessonID: id, Token: cur.HoldToken,
-			OnlyClaiming: true, LessonStatus: StatusScheduled})
+			OnlyClaiming: true, LessonStatus: StatusScheduled, Cleanup: (Stuck{Hold: h, Reason: ReasonClaimExpired}).cleanup(now)})
 	case held && h.Token == cur.HoldToken:
 		return l, err // it does hold its account
 	default:

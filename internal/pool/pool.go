@@ -29,12 +29,41 @@ type Account struct {
 	// the hold items, so Active == len(Holds) whenever both are read together.
 	Active        int
 	LastClaimedAt time.Time
+	// LimitedUntil is when Zoom takes meeting creations for the account's
+	// user again after it reached a daily limit; zero (or past) when it is
+	// not limited.
+	LimitedUntil time.Time
+	// Attention, when set, says why the account cannot work until an admin
+	// acts (its credentials or its Zoom user are wrong).
+	Attention *Attention
 	// Holds are the account's current loans, filled by reads of the pool.
 	Holds []Hold
 }
 
-// Free reports whether the account can take another lesson now.
-func (a Account) Free() bool { return a.Enabled && a.Active < a.Capacity }
+// Attention is what Zoom answered when it refused an account in a way only
+// an admin can fix: wrong or missing credentials, missing scopes, a Zoom
+// user that does not exist or may not host.
+type Attention struct {
+	// Status is Zoom's HTTP status (0 when the credentials could not be read),
+	// Code and Message Zoom's error code and message.
+	Status  int
+	Code    int
+	Message string
+	// Since is when the account was flagged.
+	Since time.Time
+}
+
+// Limited reports whether the account's user is at a Zoom daily limit at now.
+func (a Account) Limited(now time.Time) bool { return now.Before(a.LimitedUntil) }
+
+// Usable reports whether starts may lend the account at now: it is enabled,
+// needs no admin's attention, and is not at a Zoom daily limit.
+func (a Account) Usable(now time.Time) bool {
+	return a.Enabled && a.Attention == nil && !a.Limited(now)
+}
+
+// Free reports whether the account can take another lesson at now.
+func (a Account) Free(now time.Time) bool { return a.Usable(now) && a.Active < a.Capacity }
 
 // HoldState is the phase of a hold.
 type HoldState string
@@ -76,10 +105,16 @@ const (
 
 // Meeting is a Zoom meeting created for a lesson.
 type Meeting struct {
-	ID       string
-	StartURL string
-	JoinURL  string
-	Password string
+	ID string
+	// StartURL opens the meeting as its host; its host key (zak) expires
+	// about two hours after Zoom issued it, at StartURLAt.
+	StartURL   string
+	StartURLAt time.Time
+	JoinURL    string
+	Password   string
+	// HostID is the Zoom user id of the meeting's host, as Zoom reported it
+	// (empty when it did not).
+	HostID string
 }
 
 // Lesson is one teaching session. Start and End are UTC instants.
@@ -251,6 +286,9 @@ type MeetingRef struct {
 	Token       string
 	// CreatedAt is when the meeting's claim was made: it cannot have ended before.
 	CreatedAt time.Time
+	// HostID is the meeting's host as Zoom reported it at creation (empty
+	// when it did not), to check Zoom's notifications against.
+	HostID string
 	// Released is set once the meeting's hold was released.
 	Released bool
 }
@@ -260,6 +298,26 @@ type AccountPatch struct {
 	Name     *string
 	Capacity *int
 	Enabled  *bool
+	// ZoomUserID and CredentialsRef change which Zoom user the account lends
+	// and with which credentials; both clear its Attention, as changing them
+	// is how an admin fixes what Zoom refused. Only an account that holds no
+	// lesson may change them: its meetings belong to the old user.
+	ZoomUserID     *string
+	CredentialsRef *string
+	// ClearAttention clears the account's Attention (the admin fixed it in
+	// Zoom); ClearLimit ends its daily limit now (the admin knows it is over).
+	ClearAttention bool
+	ClearLimit     bool
+	// At is when the admin made the change; now when zero.
+	At time.Time
+}
+
+// ChangesUser reports whether p changes the Zoom user or its credentials.
+func (p AccountPatch) ChangesUser() bool { return p.ZoomUserID != nil || p.CredentialsRef != nil }
+
+// Empty reports whether p changes nothing.
+func (p AccountPatch) Empty() bool {
+	return p.Name == nil && p.Capacity == nil && p.Enabled == nil && !p.ChangesUser() && !p.ClearAttention && !p.ClearLimit
 }
 
 // Validate reports the first thing wrong with the patch as an EINVALID error.
@@ -270,6 +328,12 @@ func (p AccountPatch) Validate() error {
 	}
 	if p.Capacity != nil {
 		a.Capacity = *p.Capacity
+	}
+	if p.ZoomUserID != nil {
+		a.ZoomUserID = *p.ZoomUserID
+	}
+	if p.CredentialsRef != nil {
+		a.CredentialsRef = *p.CredentialsRef
 	}
 	return a.Validate()
 }

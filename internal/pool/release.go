@@ -25,6 +25,15 @@ type ReleaseStore interface {
 	Release(ctx context.Context, r Release) error
 	// Unhold is Store.Unhold: the repair of a lesson whose hold is gone.
 	Unhold(ctx context.Context, u Unhold) error
+	// Cleanups returns the meetings releases left to end or delete in Zoom.
+	Cleanups(ctx context.Context) ([]Cleanup, error)
+	// DoneCleanup forgets the cleanup of the claim with token: Zoom has done
+	// it (or it was given up). Forgetting one that is gone is not an error.
+	DoneCleanup(ctx context.Context, token string) error
+	// RetryCleanup records that the cleanup of the claim with token failed
+	// once more, with err, for the next sweep to try again. A cleanup that is
+	// gone stays gone.
+	RetryCleanup(ctx context.Context, token string, err string) error
 }
 
 // Reason says why a hold was released.
@@ -42,10 +51,14 @@ const (
 	ReasonClaimExpired Reason = "claim_expired"
 	// ReasonOrphan: the hold's lesson is missing or does not point back to it.
 	ReasonOrphan Reason = "orphan"
+	// ReasonCompensation: the start that claimed the account could not use
+	// it (Zoom failed, or the meeting could not be recorded) and gave it back.
+	ReasonCompensation Reason = "compensation"
 )
 
-// releaseTimeout bounds a release that MeetingEnded has sent.
-const releaseTimeout = 3 * time.Second
+// DefaultReleaseTimeout bounds a release that MeetingEnded has sent, unless
+// Releaser.ReleaseTimeout says otherwise.
+const DefaultReleaseTimeout = 3 * time.Second
 
 // DefaultGrace is how long after a lesson's scheduled end the sweep waits for
 // Zoom to report its meeting ended before it takes the account back.
@@ -58,6 +71,9 @@ const DefaultGrace = 15 * time.Minute
 // usable; set Store.
 type Releaser struct {
 	Store ReleaseStore
+	// Zoom ends and deletes the meetings that releases leave behind (see
+	// Cleanup); the sweep leaves them for later when it is nil.
+	Zoom Zoom
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Grace is how long after a lesson's end its account is kept; DefaultGrace
@@ -65,6 +81,9 @@ type Releaser struct {
 	Grace time.Duration
 	// Log receives one line per release and one per sweep. slog.Default when nil.
 	Log *slog.Logger
+	// ReleaseTimeout bounds a release that MeetingEnded has sent, which the
+	// caller's deadline does not cut short; DefaultReleaseTimeout when zero.
+	ReleaseTimeout time.Duration
 }
 
 func (r *Releaser) now() time.Time       { return clock(r.Now) }
@@ -79,11 +98,24 @@ func (r *Releaser) grace() time.Duration { return orDefault(r.Grace, DefaultGrac
 // and perhaps lent to another lesson. Either way nothing changes, and finding
 // out costs one read: the release marks the meeting lookup.
 //
+// hostID is the meeting's host as the notification names it, checked
+// against the host Zoom reported when the meeting was created: a mismatch is
+// logged (another Zoom user's meeting with an id the pool knows, or a
+// misconfigured account), and the release goes ahead, fenced as always.
+//
 // Errors: meeting_not_found (KindNotFound) for a meeting the pool did not create.
-func (r *Releaser) MeetingEnded(ctx context.Context, meetingID string, endedAt time.Time) (ref MeetingRef, released bool, err error) {
+func (r *Releaser) MeetingEnded(ctx context.Context, meetingID, hostID string, endedAt time.Time) (ref MeetingRef, released bool, err error) {
 	ref, err = r.Store.MeetingLookup(ctx, meetingID)
-	if err != nil || ref.Released {
+	if err != nil {
 		return ref, false, err
+	}
+	if hostID != "" && ref.HostID != "" && hostID != ref.HostID {
+		r.log().Warn("meeting.ended names another host than the meeting was created on",
+			"meeting", meetingID, "lesson", ref.LessonID, "account", ref.AccountName, "account_id", ref.AccountID,
+			"host_id", hostID, "expected_host_id", ref.HostID)
+	}
+	if ref.Released {
+		return ref, false, nil
 	}
 	endedAt = plausibleEnd(endedAt, ref.CreatedAt, r.now())
 	// Out of time already: nothing is written, and Zoom sends the event again.
@@ -92,7 +124,7 @@ func (r *Releaser) MeetingEnded(ctx context.Context, meetingID string, endedAt t
 	}
 	// Once sent, the release is not cut short by the caller's deadline: one
 	// abandoned midway would leave it unknown whether it landed.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), orDefault(r.ReleaseTimeout, DefaultReleaseTimeout))
 	defer cancel()
 	reason, err := releaseOrOrphan(ctx, r.Store, Release{AccountID: ref.AccountID, LessonID: ref.LessonID, Token: ref.Token,
 		LessonStatus: StatusEnded, EndedAt: endedAt, MeetingID: ref.MeetingID}, ReasonMeetingEnded)

@@ -3,28 +3,23 @@ package pool
 import (
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"time"
 )
 
-// Candidates returns the accounts that can take a lesson now, in the order to
-// try them: least loaded first, then least recently claimed, ties at random.
-// Spreading claims keeps each Zoom user under its daily meeting quota and keeps
-// concurrent starts from all racing for the same account.
-func Candidates(accounts []Account) []Account {
+// Candidates returns the accounts that can take a lesson at now, in the
+// order to try them: at random, each free account as likely as any other.
+// Concurrent starts that read the same pool then spread over its free
+// accounts instead of racing for the same one, and over a day every user
+// creates about as many meetings as any other, which keeps each under Zoom's
+// daily limit; accounts at that limit are not candidates.
+func Candidates(accounts []Account, now time.Time) []Account {
 	free := make([]Account, 0, len(accounts))
 	for _, a := range accounts {
-		if a.Free() {
+		if a.Free(now) {
 			free = append(free, a)
 		}
 	}
 	rand.Shuffle(len(free), func(i, j int) { free[i], free[j] = free[j], free[i] })
-	slices.SortStableFunc(free, func(a, b Account) int {
-		if a.Active != b.Active {
-			return a.Active - b.Active
-		}
-		return a.LastClaimedAt.Compare(b.LastClaimedAt)
-	})
 	return free
 }
 
@@ -34,34 +29,56 @@ func Candidates(accounts []Account) []Account {
 const overrunPoll = time.Minute
 
 // RetryAfter is how long a client should wait before starting again when no
-// account is free: until the earliest hold on an enabled account can end, and
-// at least one second. A claim can end when its lease runs out (a start then
-// takes an abandoned claim back), a live hold when its lesson is expected to
-// end; a lesson that overran may end any time, and its hold is taken back at
-// the latest grace after its end (by the sweep or by a start).
+// account is free: until the earliest moment an account may take a lesson
+// again, and at least one second. A full account frees a slot when its
+// earliest hold can end: a claim when its lease runs out (a start then takes
+// an abandoned claim back), a live hold when its lesson is expected to end; a
+// lesson that overran may end any time, and its hold is taken back at the
+// latest grace after its end (by the sweep or by a start). An account at a
+// Zoom daily limit takes lessons again when the limit ends (and a slot is
+// free). Disabled accounts and accounts that need an admin's attention are
+// left out.
 func RetryAfter(accounts []Account, now time.Time, grace time.Duration) time.Duration {
 	var earliest time.Time
 	for _, a := range accounts {
-		if !a.Enabled {
+		if !a.Enabled || a.Attention != nil {
 			continue
 		}
-		for _, h := range a.Holds {
-			end := h.LessonEnd
-			switch {
-			case h.State == HoldClaiming:
-				end = h.LeaseUntil
-			case !end.After(now):
-				end = h.LessonEnd.Add(grace)
-				if poll := now.Add(overrunPoll); poll.Before(end) {
-					end = poll
+		at := now
+		if a.Active >= a.Capacity {
+			at = time.Time{}
+			for _, h := range a.Holds {
+				if end := holdEnd(h, now, grace); at.IsZero() || end.Before(at) {
+					at = end
 				}
 			}
-			if earliest.IsZero() || end.Before(earliest) {
-				earliest = end
+			if at.IsZero() {
+				continue // counted full without holds to wait for: nothing to tell
 			}
+		}
+		if a.Limited(now) && a.LimitedUntil.After(at) {
+			at = a.LimitedUntil
+		}
+		if earliest.IsZero() || at.Before(earliest) {
+			earliest = at
 		}
 	}
 	return ceilSeconds(earliest.Sub(now))
+}
+
+// holdEnd is when hold h can end, seen at now.
+func holdEnd(h Hold, now time.Time, grace time.Duration) time.Time {
+	switch {
+	case h.State == HoldClaiming:
+		return h.LeaseUntil
+	case !h.LessonEnd.After(now):
+		end := h.LessonEnd.Add(grace)
+		if poll := now.Add(overrunPoll); poll.Before(end) {
+			end = poll
+		}
+		return end
+	}
+	return h.LessonEnd
 }
 
 // TooEarly reports, for a scheduled lesson, that now is more than early before

@@ -1,6 +1,7 @@
 package pool_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -15,40 +16,41 @@ func ids(accounts []pool.Account) []string {
 	return out
 }
 
-func TestCandidatesOrder(t *testing.T) {
-	t0 := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+func TestCandidatesAreTheFreeAccounts(t *testing.T) {
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	accounts := []pool.Account{
 		{ID: "full", Capacity: 1, Active: 1, Enabled: true},
 		{ID: "off", Capacity: 2, Enabled: false},
-		{ID: "busy-half", Capacity: 2, Active: 1, Enabled: true, LastClaimedAt: t0},
-		{ID: "idle-recent", Capacity: 1, Enabled: true, LastClaimedAt: t0.Add(time.Hour)},
-		{ID: "idle-old", Capacity: 1, Enabled: true, LastClaimedAt: t0},
+		{ID: "busy-half", Capacity: 2, Active: 1, Enabled: true, LastClaimedAt: now},
+		{ID: "idle-recent", Capacity: 1, Enabled: true, LastClaimedAt: now.Add(-time.Minute)},
+		{ID: "idle-old", Capacity: 1, Enabled: true, LastClaimedAt: now.Add(-time.Hour)},
+		{ID: "limited", Capacity: 1, Enabled: true, LimitedUntil: now.Add(time.Hour)},
+		{ID: "limit-over", Capacity: 1, Enabled: true, LimitedUntil: now},
+		{ID: "broken", Capacity: 1, Enabled: true, Attention: &pool.Attention{Status: 404, Code: 1001}},
 	}
-	got := ids(pool.Candidates(accounts))
-	want := []string{"idle-old", "idle-recent", "busy-half"}
-	if len(got) != len(want) {
+	got := ids(pool.Candidates(accounts, now))
+	slices.Sort(got)
+	if want := []string{"busy-half", "idle-old", "idle-recent", "limit-over"}; !slices.Equal(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("got %v, want %v", got, want)
-		}
 	}
 }
 
-func TestCandidatesBreakTiesAtRandom(t *testing.T) {
+// Concurrent starts that read the same pool pick different accounts, and
+// over many starts every free account is picked about as often.
+func TestCandidatesSpreadClaims(t *testing.T) {
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	accounts := []pool.Account{
-		{ID: "a", Capacity: 1, Enabled: true},
-		{ID: "b", Capacity: 1, Enabled: true},
-		{ID: "c", Capacity: 1, Enabled: true},
+		{ID: "a", Capacity: 1, Enabled: true, LastClaimedAt: now.Add(-time.Hour)},
+		{ID: "b", Capacity: 1, Enabled: true, LastClaimedAt: now.Add(-time.Minute)},
+		{ID: "c", Capacity: 2, Active: 1, Enabled: true, LastClaimedAt: now},
 	}
 	first := map[string]int{}
 	for range 300 {
-		first[pool.Candidates(accounts)[0].ID]++
+		first[pool.Candidates(accounts, now)[0].ID]++
 	}
 	for _, id := range []string{"a", "b", "c"} {
-		if first[id] < 50 {
-			t.Errorf("account %s came first %d times in 300, want about 100: ties must spread claims", id, first[id])
+		if first[id] < 60 {
+			t.Errorf("account %s came first %d times in 300, want about 100: starts must spread over the free accounts", id, first[id])
 		}
 	}
 }
@@ -87,6 +89,18 @@ func TestRetryAfter(t *testing.T) {
 		{"a claim whose lease ran out: at least a second", []pool.Account{
 			{Enabled: true, Holds: []pool.Hold{hold(pool.HoldClaiming, time.Hour, -time.Second)}},
 		}, time.Second},
+		{"an account at Zoom's daily limit: when the limit ends", []pool.Account{
+			{Enabled: true, Capacity: 1, LimitedUntil: now.Add(3 * time.Hour)},
+			{Enabled: true, Capacity: 1, Active: 1, Holds: []pool.Hold{hold(pool.HoldLive, 5*time.Hour, 0)}},
+		}, 3 * time.Hour},
+		{"a limited account that is full besides: when both are over", []pool.Account{
+			{Enabled: true, Capacity: 1, Active: 1, LimitedUntil: now.Add(time.Hour), Holds: []pool.Hold{hold(pool.HoldLive, 2*time.Hour, 0)}},
+			{Enabled: true, Capacity: 1, LimitedUntil: now.Add(4 * time.Hour)},
+		}, 2 * time.Hour},
+		{"accounts that need attention do not count", []pool.Account{
+			{Enabled: true, Capacity: 1, Attention: &pool.Attention{Code: 1001}},
+			{Enabled: true, Capacity: 1, LimitedUntil: now.Add(time.Hour)},
+		}, time.Hour},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := pool.RetryAfter(tc.accounts, now, 15*time.Minute); got != tc.want {

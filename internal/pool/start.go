@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -19,7 +22,8 @@ type Store interface {
 	// consistently; ok is false when there is none.
 	Hold(ctx context.Context, accountID, lessonID string) (h Hold, ok bool, err error)
 	// Claim atomically takes a slot of c.Account for c.Lesson: it increments the
-	// account's Active (if still enabled and below capacity), adds a claiming
+	// account's Active (if still enabled, below capacity, usable at c.At and
+	// lending the same Zoom user with the same credentials), adds a claiming
 	// hold, and marks the lesson starting (if its version is still c.Lesson.Version).
 	// It returns ErrAccountBusy or ErrLessonChanged when the matching condition fails.
 	Claim(ctx context.Context, c Claim) error
@@ -42,6 +46,13 @@ type Store interface {
 	// MeetingLookup returns what was recorded of a meeting when its commit
 	// landed, or a KindNotFound *Error (code meeting_not_found).
 	MeetingLookup(ctx context.Context, meetingID string) (MeetingRef, error)
+	// RefreshStartURL records m.StartURL, issued at m.StartURLAt, as the host
+	// link of lesson lessonID, conditional on the lesson being live on the
+	// hold with token. It returns ErrLessonChanged when it is not.
+	RefreshStartURL(ctx context.Context, lessonID, token string, m Meeting) error
+	// DoneCleanup forgets the cleanup of the claim with token: Zoom has done
+	// it. Forgetting one that is gone is not an error.
+	DoneCleanup(ctx context.Context, token string) error
 }
 
 // Claim is one attempt to lend an account to a lesson.
@@ -75,6 +86,24 @@ type Release struct {
 	// MeetingID, when set, is the hold's meeting: its meeting lookup is
 	// marked released in the same transaction.
 	MeetingID string
+	// Flag, when set, records on the account, in the same transaction, what
+	// Zoom said about it (see AccountFlag).
+	Flag *AccountFlag
+	// Cleanup, when set, records in the same transaction a meeting that the
+	// release leaves to end or delete in Zoom, so that the sweep does it
+	// even if the releaser stops right after.
+	Cleanup *Cleanup
+}
+
+// AccountFlag records on an account what Zoom said about it: a daily limit
+// until LimitedUntil, or a failure only an admin can fix (Attention). It is
+// written only if it tells more than the account already does (a limit that
+// ends later than the one recorded), and only if no admin cleared the
+// account's flags after Since, when the call that failed began.
+type AccountFlag struct {
+	LimitedUntil time.Time
+	Attention    *Attention
+	Since        time.Time
 }
 
 // Unhold describes the repair of a lesson whose hold is gone.
@@ -112,6 +141,15 @@ type Service struct {
 	// Poll is the first interval of that wait; it grows, with jitter, to ten
 	// times as much. Default 100ms.
 	Poll time.Duration
+	// ZoomBudget bounds the time one start spends calling Zoom, over every
+	// account it tries; the Zoom client's own retries stop at it. It must
+	// leave the start time to record the outcome before its function times
+	// out, and the claim's Lease must outlast both. DefaultZoomBudget when zero.
+	ZoomBudget time.Duration
+	// LinkMaxAge is how old a live lesson's host link (start_url) may be
+	// when the lesson is started again before a fresh one is fetched from
+	// Zoom. DefaultLinkMaxAge when zero.
+	LinkMaxAge time.Duration
 	// Materialize, when set, is asked for lessons the store does not have: it
 	// creates the lesson for a virtual calendar occurrence id (idempotently) and
 	// returns it, or returns a lesson_not_found Error.
@@ -146,6 +184,18 @@ func orDefault(d, def time.Duration) time.Duration {
 	return def
 }
 
+// DefaultZoomBudget is Service.ZoomBudget when it is not set.
+const DefaultZoomBudget = 20 * time.Second
+
+// DefaultLinkMaxAge is Service.LinkMaxAge when it is not set: well within
+// the two hours a host key (zak) lives, so that a link handed out is good for
+// half an hour at least.
+const DefaultLinkMaxAge = 90 * time.Minute
+
+// HostKeyLifetime is how long Zoom honours the host key in a start_url after
+// issuing it. A host link older than this is useless.
+const HostKeyLifetime = 2 * time.Hour
+
 // The outcomes of one attempt that send Start round again.
 var (
 	// errRetry: the lesson or the pool changed under the attempt, or it
@@ -153,33 +203,142 @@ var (
 	errRetry = errors.New("retry start")
 	// errWait: another request is starting the lesson; look again soon.
 	errWait = errors.New("wait for the other start")
+	// errTaken: another start took the slot the attempt claimed; read the
+	// pool again (after a very short pause) and pick again.
+	errTaken = errors.New("account taken meanwhile")
+	// errNextAccount: Zoom refused the account (a daily limit, or a fault
+	// only an admin can fix), which is flagged and given back; try another.
+	errNextAccount = errors.New("try the next account")
+	// errLook: the last free slots are being claimed by other starts right
+	// now; wait a random moment and read the pool again before claiming.
+	errLook = errors.New("look again before claiming")
 )
 
-// startRetries bounds how often one Start goes round after losing a race.
+// A start that meets contention for the last free slots (see contended)
+// waits a random moment and looks again, up to maxLooks times; the first
+// pause is at most lookPause, and each one after it at most twice the last.
+const (
+	maxLooks  = 4
+	lookPause = 40 * time.Millisecond
+)
+
+// recentClaim is how recent a claim must be to tell that starts are
+// claiming right now.
+const recentClaim = time.Second
+
+// contended reports whether the pool is down to at most twice as many free
+// slots as it has holds claimed in the last recentClaim: starts are racing
+// for its last slots. Then a start waits a random moment and reads the pool
+// again before it claims, so that racing starts take turns instead of all
+// sending a transaction only one of them can win; those that look after the
+// slots are gone answer pool_exhausted without one. A start that follows
+// released holds, or a quiet pool, never waits.
+func contended(accounts []Account, now time.Time) bool {
+	free, recent := 0, 0
+	for _, a := range accounts {
+		if a.Free(now) {
+			free += a.Capacity - a.Active
+		}
+		for _, h := range a.Holds {
+			if now.Sub(h.ClaimedAt) < recentClaim {
+				recent++
+			}
+		}
+	}
+	return free <= 2*recent
+}
+
+// startRetries bounds how often one Start goes round after losing a race
+// for its lesson, or repairing something.
 const startRetries = 12
+
+// maxLosses bounds how many claims one Start may lose to other starts: more
+// than a pool has slots to lose.
+const maxLosses = 64
+
+// start is what one Start learns as it goes round.
+type start struct {
+	// zoomBy is when the start stops calling Zoom.
+	zoomBy time.Time
+	// refused are the accounts Zoom refused in this start; they are not
+	// tried again, even if their flag could not be written.
+	refused []refusal
+	// looks counts the times the start waited for contention to pass (see
+	// contended).
+	looks int
+	// sent are the claims this start sent that failed, by token: one sent
+	// again by the SDK after a lost answer fails although the first landed,
+	// and the next read of the lesson shows it.
+	sent map[string]Claim
+}
+
+// refusal is an account Zoom refused, and how.
+type refusal struct {
+	account Account
+	err     *ZoomError
+}
+
+func (st *start) skips(id string) bool {
+	return slices.ContainsFunc(st.refused, func(r refusal) bool { return r.account.ID == id })
+}
+
+// poolRead is the pool as read next to the lesson, or why it could not be read.
+type poolRead struct {
+	accounts []Account
+	err      error
+}
+
+func (p poolRead) account(id string) (Account, bool) {
+	i := slices.IndexFunc(p.accounts, func(a Account) bool { return a.ID == id })
+	if i < 0 {
+		return Account{}, false
+	}
+	return p.accounts[i], true
+}
 
 // Start starts the lesson: it claims a free account, creates the meeting and
 // returns the live lesson. Starting a lesson that is live returns the same
-// meeting; concurrent starts of one lesson wait for one another and consume one
-// account.
+// meeting (with a fresh host link once the one it has is LinkMaxAge old);
+// concurrent starts of one lesson wait for one another and consume one
+// account. An account Zoom refuses for a daily limit or for a fault only an
+// admin can fix is flagged, given back, and the next free account tried.
+//
+// Each round reads the lesson and the pool at once, so a start takes three
+// round trips to storage (read, claim, commit) besides Zoom.
 //
 // Errors: invalid_request (an occurrence date outside the accepted window),
 // lesson_not_found, lesson_not_startable, lesson_too_early and lesson_starting
 // (KindConflict, with RetryAfter), pool_exhausted (KindExhausted, with
-// RetryAfter), no_accounts and zoom_unavailable (KindUnavailable), and
-// concurrent_update (KindConflict) when it lost every race it ran.
+// RetryAfter: also when every free account is at Zoom's daily limit),
+// no_accounts and zoom_unavailable (KindUnavailable), and concurrent_update
+// (KindConflict) when it lost every race it ran.
 func (s *Service) Start(ctx context.Context, lessonID string) (Lesson, error) {
-	// The wait is the request's own time, not the pool's clock.
-	deadline := time.Now().Add(orDefault(s.Wait, 15*time.Second))
-	retries, waits := 0, 0
+	// The waits are the request's own time, not the pool's clock.
+	began := time.Now()
+	deadline := began.Add(orDefault(s.Wait, 15*time.Second))
+	st := &start{zoomBy: began.Add(orDefault(s.ZoomBudget, DefaultZoomBudget))}
+	retries, waits, losses := 0, 0, 0
 	for {
-		l, err := s.lesson(ctx, lessonID)
+		l, pr, err := s.read(ctx, lessonID)
 		if err != nil {
 			return Lesson{}, err
 		}
-		started, err := s.attempt(ctx, l, deadline)
+		started, err := s.attempt(ctx, l, pr, st, deadline)
 		var pause time.Duration
 		switch {
+		case errors.Is(err, errNextAccount):
+		case errors.Is(err, errLook):
+			pause = rand.N(lookPause << (st.looks - 1))
+		case errors.Is(err, errTaken):
+			// Someone else got the slot: the pool is making progress and
+			// fills up (then the start answers pool_exhausted), so losses
+			// are bounded by their number, not by the wait: a slow store
+			// must not turn progress into a refusal.
+			if losses == maxLosses {
+				return Lesson{}, Busy("the pool", time.Second, fmt.Errorf("start lesson %s: lost %d claims", lessonID, losses))
+			}
+			pause = Backoff(losses, 5*time.Millisecond, 50*time.Millisecond)
+			losses++
 		case errors.Is(err, errWait):
 			poll := orDefault(s.Poll, 100*time.Millisecond)
 			pause = Backoff(waits, poll, 10*poll)
@@ -199,16 +358,35 @@ func (s *Service) Start(ctx context.Context, lessonID string) (Lesson, error) {
 	}
 }
 
-// attempt takes one step towards starting l, as just read: it returns the
-// lesson's meeting, or errWait or errRetry to go round again, or the error
-// that ends the start.
-func (s *Service) attempt(ctx context.Context, l Lesson, deadline time.Time) (Lesson, error) {
+// read reads the lesson and the pool at once: neither depends on the other,
+// and every write that follows is conditional on what it read, so a pool read
+// a moment before or after the lesson is as good. A pool that cannot be read
+// is reported in the poolRead: a live lesson is rejoined without it.
+func (s *Service) read(ctx context.Context, lessonID string) (Lesson, poolRead, error) {
+	var pr poolRead
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pr.accounts, pr.err = s.Store.Pool(ctx)
+	}()
+	l, err := s.lesson(ctx, lessonID)
+	<-done
+	return l, pr, err
+}
+
+// attempt takes one step towards starting l, as just read next to the pool:
+// it returns the lesson's meeting, or errWait, errRetry, errTaken or
+// errNextAccount to go round again, or the error that ends the start.
+func (s *Service) attempt(ctx context.Context, l Lesson, pr poolRead, st *start, deadline time.Time) (Lesson, error) {
 	now := s.now()
-	switch l.Status {
-	case StatusLive:
-		return s.rejoin(ctx, l, now)
-	case StatusStarting:
-		return Lesson{}, s.awaitOther(ctx, l, now, deadline)
+	switch c, mine := st.sent[l.HoldToken]; {
+	case l.Status == StatusStarting && mine:
+		// A claim of this start that failed landed after all.
+		return s.createAndCommit(ctx, c, st)
+	case l.Status == StatusLive:
+		return s.rejoin(ctx, l, pr, st, now)
+	case l.Status == StatusStarting:
+		return Lesson{}, s.awaitOther(ctx, l, pr, now, deadline)
 	}
 	if err := Startable(l, now); err != nil {
 		return Lesson{}, err
@@ -216,7 +394,7 @@ func (s *Service) attempt(ctx context.Context, l Lesson, deadline time.Time) (Le
 	if err := TooEarly(l, now, s.Early); err != nil {
 		return Lesson{}, err
 	}
-	return s.claimAndCreate(ctx, l)
+	return s.claimAndCreate(ctx, l, pr, st)
 }
 
 func (s *Service) lesson(ctx context.Context, id string) (Lesson, error) {
@@ -232,11 +410,26 @@ func (s *Service) lesson(ctx context.Context, id string) (Lesson, error) {
 	return l, err
 }
 
-// rejoin returns a live lesson's meeting, once its hold is confirmed. A live
-// lesson whose hold is gone (restored from a backup, edited by hand) holds no
-// account: it is marked ended, and the start goes round to start it afresh.
-func (s *Service) rejoin(ctx context.Context, l Lesson, now time.Time) (Lesson, error) {
-	h, held, err := s.Store.Hold(ctx, l.AccountID, l.ID)
+// holdOf returns the hold of lesson l on its account: from the pool read
+// next to it, or, when that read failed or shows no such hold (it may have
+// been read just before the claim), from storage.
+func (s *Service) holdOf(ctx context.Context, l Lesson, pr poolRead) (Hold, bool, error) {
+	if a, ok := pr.account(l.AccountID); ok && pr.err == nil {
+		for _, h := range a.Holds {
+			if h.LessonID == l.ID && h.Token == l.HoldToken {
+				return h, true, nil
+			}
+		}
+	}
+	return s.Store.Hold(ctx, l.AccountID, l.ID)
+}
+
+// rejoin returns a live lesson's meeting, once its hold is confirmed, with a
+// fresh host link when the one it has is LinkMaxAge old. A live lesson whose
+// hold is gone (restored from a backup, edited by hand) holds no account: it
+// is marked ended, and the start goes round to start it afresh.
+func (s *Service) rejoin(ctx context.Context, l Lesson, pr poolRead, st *start, now time.Time) (Lesson, error) {
+	h, held, err := s.holdOf(ctx, l, pr)
 	if err != nil {
 		return Lesson{}, fmt.Errorf("read hold of live lesson %s: %w", l.ID, err)
 	}
@@ -245,7 +438,62 @@ func (s *Service) rejoin(ctx context.Context, l Lesson, now time.Time) (Lesson, 
 		return Lesson{}, s.repair(ctx, l, Unhold{Status: StatusEnded, EndedAt: now})
 	case l.Meeting == nil:
 		return Lesson{}, fmt.Errorf("lesson %s is live on account %s without a meeting", l.ID, l.AccountID)
+	case now.Sub(l.Meeting.StartURLAt) < orDefault(s.LinkMaxAge, DefaultLinkMaxAge):
+		return l, nil
 	}
+	return s.freshLink(ctx, l, pr, st, now)
+}
+
+// freshLink gets a fresh host link for live lesson l from Zoom, records it
+// (fenced by the lesson's hold token) and returns the lesson with it. A
+// meeting Zoom no longer has is over: its hold is released, the lesson ends,
+// and the start goes round to start it with a new meeting.
+func (s *Service) freshLink(ctx context.Context, l Lesson, pr poolRead, st *start, now time.Time) (Lesson, error) {
+	a, ok := pr.account(l.AccountID)
+	if !ok {
+		accounts, err := s.Store.Pool(ctx)
+		if err != nil {
+			return Lesson{}, fmt.Errorf("read pool: %w", err)
+		}
+		if a, ok = (poolRead{accounts: accounts}).account(l.AccountID); !ok {
+			return Lesson{}, errRetry // the account is gone; its hold with it
+		}
+	}
+	zctx, cancel := context.WithDeadline(ctx, st.zoomBy)
+	m, err := s.Zoom.Meeting(zctx, a, l.Meeting.ID)
+	cancel()
+	switch {
+	case errors.Is(err, ErrMeetingNotFound):
+		err := s.Store.Release(ctx, Release{AccountID: l.AccountID, LessonID: l.ID, Token: l.HoldToken,
+			LessonStatus: StatusEnded, EndedAt: now, MeetingID: l.Meeting.ID})
+		if err != nil && !errors.Is(err, ErrHoldLost) && !errors.Is(err, ErrLessonChanged) {
+			return Lesson{}, fmt.Errorf("release lesson %s, whose meeting Zoom no longer has: %w", l.ID, err)
+		}
+		s.log().Warn("released account: Zoom no longer has the meeting; the lesson starts with a new one",
+			"account", a.Name, "account_id", a.ID, "lesson", l.ID, "meeting", l.Meeting.ID)
+		return Lesson{}, errRetry
+	case err != nil && now.Sub(l.Meeting.StartURLAt) < HostKeyLifetime:
+		s.log().Warn("could not renew a host link; the one given out is still valid",
+			"lesson", l.ID, "account_id", a.ID, "meeting", l.Meeting.ID, "link_issued_at", l.Meeting.StartURLAt, "err", err)
+		return l, nil
+	case err != nil:
+		s.log().Error("could not renew a host link", "lesson", l.ID, "account_id", a.ID, "meeting", l.Meeting.ID, "err", err)
+		return Lesson{}, &Error{Kind: KindUnavailable, Code: "zoom_unavailable", Err: err,
+			Message: fmt.Sprintf("Zoom could not renew the host link of lesson %s; the lesson is still live, please try again", l.ID)}
+	}
+	fresh := *l.Meeting
+	fresh.StartURL, fresh.StartURLAt = m.StartURL, s.now()
+	switch err := s.Store.RefreshStartURL(ctx, l.ID, l.HoldToken, fresh); {
+	case errors.Is(err, ErrLessonChanged):
+		return Lesson{}, errRetry
+	case err != nil:
+		// The link is good whether or not it was recorded; the next start
+		// of the lesson fetches another.
+		s.log().Error("could not record a renewed host link", "lesson", l.ID, "meeting", l.Meeting.ID, "err", err)
+	default:
+		l.Version++
+	}
+	l.Meeting = &fresh
 	return l, nil
 }
 
@@ -253,8 +501,8 @@ func (s *Service) rejoin(ctx context.Context, l Lesson, now time.Time) (Lesson, 
 // ran out, or whose hold is gone, was abandoned: it is taken back, fenced by
 // its token, and the start goes round. It returns errWait, errRetry or
 // lesson_starting once the wait is over.
-func (s *Service) awaitOther(ctx context.Context, l Lesson, now, deadline time.Time) error {
-	h, held, err := s.Store.Hold(ctx, l.AccountID, l.ID)
+func (s *Service) awaitOther(ctx context.Context, l Lesson, pr poolRead, now, deadline time.Time) error {
+	h, held, err := s.holdOf(ctx, l, pr)
 	if err != nil {
 		return fmt.Errorf("read hold of starting lesson %s: %w", l.ID, err)
 	}
@@ -262,9 +510,12 @@ func (s *Service) awaitOther(ctx context.Context, l Lesson, now, deadline time.T
 	case !held || h.Token != l.HoldToken:
 		return s.repair(ctx, l, Unhold{Status: StatusScheduled})
 	case now.After(l.LeaseUntil):
-		// The request that claimed it is gone (crashed or timed out).
-		err := s.Store.Release(ctx, Release{AccountID: l.AccountID, LessonID: l.ID, Token: l.HoldToken,
-			OnlyClaiming: h.State == HoldClaiming, LessonStatus: StatusScheduled})
+		// The request that claimed it is gone (crashed or timed out); it may
+		// have made the meeting, which the sweep then deletes.
+		st := Stuck{Hold: h, Reason: ReasonClaimExpired}
+		rel := Release{AccountID: l.AccountID, LessonID: l.ID, Token: l.HoldToken,
+			OnlyClaiming: h.State == HoldClaiming, LessonStatus: StatusScheduled, Cleanup: st.cleanup(now)}
+		err := s.Store.Release(ctx, rel)
 		if err != nil && !errors.Is(err, ErrHoldLost) && !errors.Is(err, ErrLessonChanged) {
 			return fmt.Errorf("reclaim expired claim of lesson %s: %w", l.ID, err)
 		}
@@ -294,99 +545,161 @@ func (s *Service) repair(ctx context.Context, l Lesson, u Unhold) error {
 }
 
 // claimAndCreate claims an account for l, creates the meeting and commits it.
-// It returns errRetry when l changed or every candidate filled up meanwhile,
-// or after taking back holds that were in the way.
-func (s *Service) claimAndCreate(ctx context.Context, l Lesson) (Lesson, error) {
-	accounts, err := s.Store.Pool(ctx)
-	if err != nil {
-		return Lesson{}, fmt.Errorf("read pool: %w", err)
+// It returns errRetry when l changed, errTaken when the account it tried
+// filled up meanwhile, errNextAccount when Zoom refused the account, or
+// errRetry after taking back holds that were in the way.
+func (s *Service) claimAndCreate(ctx context.Context, l Lesson, pr poolRead, st *start) (Lesson, error) {
+	if pr.err != nil {
+		return Lesson{}, fmt.Errorf("read pool: %w", pr.err)
 	}
+	accounts := pr.accounts
 	now := s.now()
 	// A hold of this very lesson that the lesson does not point to is an
 	// orphan; it would make l hold two accounts.
 	if s.releaseAll(ctx, orphansOf(accounts, l), now) {
 		return Lesson{}, errRetry
 	}
-	candidates := Candidates(accounts)
+	candidates := slices.DeleteFunc(Candidates(accounts, now), func(a Account) bool { return st.skips(a.ID) })
 	if len(candidates) == 0 {
 		// Before giving up, take back what the pool itself shows is over.
 		if s.releaseAll(ctx, Overdue(accounts, now, s.grace()), now) {
 			return Lesson{}, errRetry
 		}
-		return Lesson{}, exhausted(accounts, now, s.grace())
+		return Lesson{}, st.exhausted(accounts, now, s.grace())
 	}
-	c := Claim{Lesson: l, Token: NewToken(), At: now, LeaseUntil: now.Add(orDefault(s.Lease, time.Minute))}
-	if err := s.claim(ctx, &c, candidates); err != nil {
-		return Lesson{}, err
+	if st.looks < maxLooks && contended(accounts, now) {
+		st.looks++
+		return Lesson{}, errLook
 	}
-	return s.createAndCommit(ctx, c)
+	// One claim per read of the pool: when it fails, the pool is read again
+	// rather than the next candidate tried blindly, since a read costs less
+	// than a failed transaction and tells which slots are still free.
+	c := Claim{Account: candidates[0], Lesson: l, Token: NewToken(), At: now, LeaseUntil: now.Add(orDefault(s.Lease, time.Minute))}
+	switch err := s.Store.Claim(ctx, c); {
+	case errors.Is(err, ErrAccountBusy), errors.Is(err, ErrLessonChanged):
+		// Another start got there first, or this claim was sent again (by
+		// the SDK, after a lost answer) and met itself: the next read of
+		// the lesson tells.
+		if st.sent == nil {
+			st.sent = map[string]Claim{}
+		}
+		st.sent[c.Token] = c
+		if errors.Is(err, ErrAccountBusy) {
+			return Lesson{}, errTaken
+		}
+		return Lesson{}, errRetry
+	case err != nil:
+		// The claim may have landed before the failure: undo it, fenced by
+		// its token, rather than leave the account to the lease.
+		_ = s.compensate(ctx, c, "claim failed", nil, nil)
+		return Lesson{}, fmt.Errorf("claim account %s for lesson %s: %w", c.Account.ID, l.ID, err)
+	}
+	return s.createAndCommit(ctx, c, st)
 }
 
 func (s *Service) grace() time.Duration { return orDefault(s.Grace, DefaultGrace) }
 
-// claim claims the first candidate that still has a free slot, into c. It
-// returns errRetry when the lesson changed or every candidate filled up.
-func (s *Service) claim(ctx context.Context, c *Claim, candidates []Account) error {
-	for _, a := range candidates {
-		c.Account = a
-		err := s.Store.Claim(ctx, *c)
-		switch {
-		case err == nil:
-			return nil
-		case errors.Is(err, ErrAccountBusy):
-			continue
-		case errors.Is(err, ErrLessonChanged):
-			// A request sent again (by the SDK, after a lost answer) may find
-			// its own claim, applied the first time, perhaps on a candidate
-			// tried before this one.
-			if claimed, ok := s.landedClaim(ctx, *c, candidates); ok {
-				c.Account = claimed
-				return nil
-			}
-			return errRetry
-		default:
-			// The claim may have landed before the failure: undo it, fenced by
-			// its token, rather than leave the account to the lease.
-			_ = s.compensate(ctx, *c, "claim failed")
-			return fmt.Errorf("claim account %s for lesson %s: %w", a.ID, c.Lesson.ID, err)
-		}
-	}
-	// Every candidate filled up, perhaps with this very claim, sent again.
-	if claimed, ok := s.landedClaim(ctx, *c, candidates); ok {
-		c.Account = claimed
-		return nil
-	}
-	return errRetry
-}
-
-// landedClaim reports whether lesson c.Lesson holds c's token after all, and
-// on which of the candidates.
-func (s *Service) landedClaim(ctx context.Context, c Claim, candidates []Account) (Account, bool) {
-	l, err := s.Store.Lesson(ctx, c.Lesson.ID)
-	if err != nil || l.HoldToken != c.Token {
-		return Account{}, false
-	}
-	for _, a := range candidates {
-		if a.ID == l.AccountID {
-			return a, true
-		}
-	}
-	return Account{}, false
-}
-
 // createAndCommit creates the meeting of claim c in Zoom and records it.
-func (s *Service) createAndCommit(ctx context.Context, c Claim) (Lesson, error) {
-	m, err := s.Zoom.CreateMeeting(ctx, c.Account, c.Lesson)
+func (s *Service) createAndCommit(ctx context.Context, c Claim, st *start) (Lesson, error) {
+	zctx, cancel := context.WithDeadline(ctx, st.zoomBy)
+	began := s.now()
+	m, err := s.Zoom.CreateMeeting(zctx, c.Account, c.Lesson, c.Token)
+	cancel()
 	if err != nil {
-		_ = s.compensate(ctx, c, "zoom failed")
-		s.log().Error("create zoom meeting", "lesson", c.Lesson.ID, "account", c.Account.ID, "err", err)
-		return Lesson{}, &Error{Kind: KindUnavailable, Code: "zoom_unavailable", Err: err,
-			Message: "Zoom could not create the meeting; the account went back to the pool, please try again"}
+		return Lesson{}, s.zoomFailed(ctx, c, began, err, st)
 	}
+	m.StartURLAt = s.now()
 	if err := s.Store.Commit(ctx, c, m); err != nil {
 		return s.commitFailed(ctx, c, m, err)
 	}
 	return liveLesson(c, m), nil
+}
+
+// zoomFailed gives back claim c, whose meeting Zoom did not create (the call
+// began at began and failed with err). An account Zoom refused for a daily
+// limit or for a fault only an admin can fix is flagged in the same
+// transaction, and errNextAccount returned while the start may still call
+// Zoom; any other failure ends the start with zoom_unavailable. A failure
+// after which the meeting may exist all the same leaves its deletion to the
+// sweep.
+func (s *Service) zoomFailed(ctx context.Context, c Claim, began time.Time, err error, st *start) error {
+	ze, isZoom := ZoomFailureOf(err)
+	var flag *AccountFlag
+	var cleanup *Cleanup
+	if !isZoom || ze.MayExist || ze.Failure == ZoomTransient {
+		cleanup = (Stuck{Hold: Hold{AccountID: c.Account.ID, LessonID: c.Lesson.ID, Token: c.Token},
+			Reason: ReasonCompensation}).cleanup(s.now())
+	}
+	log := s.log().With("lesson", c.Lesson.ID, "account", c.Account.Name, "account_id", c.Account.ID)
+	switch {
+	case isZoom && ze.Failure == ZoomLimited:
+		if !ze.Until.After(began) {
+			ze.Until = nextMidnightUTC(began)
+		}
+		until := ze.Until
+		flag = &AccountFlag{LimitedUntil: until, Since: began}
+		log.Warn("zoom account reached a daily limit; starts skip it until then", "until", until.UTC(),
+			"zoom_status", ze.Status, "zoom_code", ze.Code, "zoom_message", ze.Message)
+	case isZoom && ze.Failure == ZoomNeedsAttention:
+		flag = &AccountFlag{Attention: &Attention{Status: ze.Status, Code: ze.Code, Message: ze.Message, Since: s.now()}, Since: began}
+		log.Error("zoom account needs attention; starts skip it until an admin changes it",
+			"zoom_status", ze.Status, "zoom_code", ze.Code, "zoom_message", ze.Message)
+	default:
+		log.Error("create zoom meeting", "err", err)
+	}
+	cerr := s.compensate(ctx, c, "zoom failed", flag, cleanup)
+	if flag == nil || cerr != nil && !errors.Is(cerr, ErrHoldLost) {
+		// Not the account's fault, or its claim stays until its lease ends:
+		// either way another account would not help now.
+		return &Error{Kind: KindUnavailable, Code: "zoom_unavailable", Err: err,
+			Message: "Zoom could not create the meeting; the account went back to the pool, please try again"}
+	}
+	st.refused = append(st.refused, refusal{account: c.Account, err: ze})
+	if time.Now().Before(st.zoomBy) && ctx.Err() == nil {
+		return errNextAccount
+	}
+	return st.unavailable()
+}
+
+// nextMidnightUTC is the first 00:00 UTC after t, when Zoom's daily limits
+// start over unless it says otherwise.
+func nextMidnightUTC(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
+}
+
+// exhausted is the error of a start that finds no account to try: the pool's
+// (pool_exhausted with the honest Retry-After, or no_accounts), unless Zoom
+// refused accounts in this start for reasons other than a daily limit.
+func (st *start) exhausted(accounts []Account, now time.Time, grace time.Duration) error {
+	if slices.ContainsFunc(st.refused, func(r refusal) bool { return r.err.Failure != ZoomLimited }) {
+		return st.unavailable()
+	}
+	if len(st.refused) > 0 {
+		// The pool as read may not show the limits just met yet.
+		accounts = slices.Clone(accounts)
+		for i, a := range accounts {
+			if j := slices.IndexFunc(st.refused, func(r refusal) bool { return r.account.ID == a.ID }); j >= 0 && !a.Limited(now) {
+				accounts[i].LimitedUntil = st.refused[j].err.Until
+			}
+		}
+	}
+	return exhausted(accounts, now, grace)
+}
+
+// unavailable is the error of a start that Zoom refused on every account it
+// tried.
+func (st *start) unavailable() error {
+	var parts []string
+	for _, r := range st.refused {
+		what := "is at Zoom's daily limit"
+		if r.err.Failure == ZoomNeedsAttention {
+			what = fmt.Sprintf("needs an admin's attention (Zoom %d: %s)", r.err.Code, r.err.Message)
+		}
+		parts = append(parts, fmt.Sprintf("account %s %s", r.account.Name, what))
+	}
+	return &Error{Kind: KindUnavailable, Code: "zoom_unavailable",
+		Message: fmt.Sprintf("Zoom refused every Zoom account that was free: %s; please try again later", strings.Join(parts, "; "))}
 }
 
 // commitFailed handles a meeting that exists in Zoom but whose commit failed,
@@ -399,26 +712,30 @@ func (s *Service) commitFailed(ctx context.Context, c Claim, m Meeting, commitEr
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	fail := fmt.Errorf("commit meeting %s of lesson %s: %w", m.ID, c.Lesson.ID, commitErr)
-	switch err := s.compensate(ctx, c, "commit failed"); {
+	cleanup := &Cleanup{AccountID: c.Account.ID, LessonID: c.Lesson.ID, Token: c.Token, MeetingID: m.ID,
+		Action: ActionDelete, Reason: ReasonCompensation, At: s.now()}
+	switch err := s.compensate(ctx, c, "commit failed", nil, cleanup); {
 	case err == nil:
 		// The claim is undone: the commit, conditional on it, can never land.
-		s.deleteMeeting(ctx, c.Account, m.ID)
+		s.deleteMeeting(ctx, c.Account, m.ID, c.Token)
 		return Lesson{}, fail
 	case !errors.Is(err, ErrHoldLost):
 		// The claim stays claiming; its lease runs out and the sweep reclaims
-		// it. The meeting is kept: the commit may have landed.
+		// it, and deletes the meeting. The meeting is kept meanwhile: the
+		// commit may have landed.
 		s.log().Error("commit failed and its claim could not be undone; keeping the meeting",
 			"lesson", c.Lesson.ID, "meeting", m.ID, "account", c.Account.ID, "err", err)
 		return Lesson{}, fail
 	}
 	// The hold is not claiming any more: either the commit landed, or the
-	// claim was taken back when its lease ran out.
+	// claim was taken back when its lease ran out (and the meeting left to
+	// the sweep to delete).
 	ref, err := s.Store.MeetingLookup(ctx, m.ID)
 	switch {
 	case err == nil && ref.Token == c.Token:
 		return liveLesson(c, m), nil
 	case ErrorKind(err) == KindNotFound:
-		s.deleteMeeting(ctx, c.Account, m.ID)
+		s.deleteMeeting(ctx, c.Account, m.ID, "")
 		return Lesson{}, &Error{Kind: KindConflict, Code: "start_expired", RetryAfter: time.Second, Err: commitErr,
 			Message: "starting the lesson took too long and was abandoned; please try again"}
 	}
@@ -427,13 +744,15 @@ func (s *Service) commitFailed(ctx context.Context, c Claim, m Meeting, commitEr
 	return Lesson{}, fail
 }
 
-// compensate undoes a claim whose meeting will not be used. It runs even when
-// the request's context is cancelled: a client hanging up must not leak the account.
-func (s *Service) compensate(ctx context.Context, c Claim, why string) error {
+// compensate undoes a claim whose meeting will not be used, flagging its
+// account and recording what is left to clean up in Zoom, if anything, in
+// the same transaction. It runs even when the request's context is
+// cancelled: a client hanging up must not leak the account.
+func (s *Service) compensate(ctx context.Context, c Claim, why string, flag *AccountFlag, cleanup *Cleanup) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	err := s.Store.Release(ctx, Release{AccountID: c.Account.ID, LessonID: c.Lesson.ID, Token: c.Token,
-		OnlyClaiming: true, LessonStatus: StatusScheduled})
+		OnlyClaiming: true, LessonStatus: StatusScheduled, Flag: flag, Cleanup: cleanup})
 	if err != nil && !errors.Is(err, ErrHoldLost) {
 		s.log().Error("compensate claim; the sweep will reclaim it when its lease ends",
 			"why", why, "lesson", c.Lesson.ID, "account", c.Account.ID, "lease_until", c.LeaseUntil, "err", err)
@@ -441,16 +760,26 @@ func (s *Service) compensate(ctx context.Context, c Claim, why string) error {
 	return err
 }
 
-func (s *Service) deleteMeeting(ctx context.Context, a Account, meetingID string) {
+// deleteMeeting deletes a meeting no lesson uses, now, and forgets the
+// cleanup recorded for it under the claim's token, if any; when Zoom fails,
+// the cleanup stays for the sweep.
+func (s *Service) deleteMeeting(ctx context.Context, a Account, meetingID, token string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := s.Zoom.DeleteMeeting(ctx, a, meetingID); err != nil {
-		s.log().Warn("delete unused zoom meeting", "meeting", meetingID, "account", a.ID, "err", err)
+		s.log().Warn("delete unused zoom meeting; the sweep tries again", "meeting", meetingID, "account", a.ID, "err", err)
+		return
+	}
+	if token != "" {
+		if err := s.Store.DoneCleanup(ctx, token); err != nil {
+			s.log().Warn("forget a cleanup done; the sweep does it again", "meeting", meetingID, "err", err)
+		}
 	}
 }
 
 // releaseAll releases the stuck holds, each fenced by its token, and reports
-// whether any was released. Failures are logged: the sweep tries again.
+// whether the pool changed: a hold released, by this start or by anyone else
+// first. Failures are logged: the sweep tries again.
 func (s *Service) releaseAll(ctx context.Context, stuck []Stuck, now time.Time) bool {
 	released := false
 	for _, st := range stuck {
@@ -459,8 +788,8 @@ func (s *Service) releaseAll(ctx context.Context, stuck []Stuck, now time.Time) 
 		case err == nil:
 			released = true
 			logRelease(s.log(), st.AccountName, st.Hold.AccountID, st.Hold.LessonID, reason, st.Hold.LessonEnd, "by", "start")
-		case errors.Is(err, ErrHoldLost):
-			released = true // someone else did; the pool changed either way
+		case errors.Is(err, ErrHoldLost), errors.Is(err, ErrLessonChanged):
+			released = true // someone else moved it on; the pool changed either way
 		default:
 			s.log().Error("start could not release a stuck hold", "account_id", st.Hold.AccountID,
 				"lesson", st.Hold.LessonID, "reason", string(st.Reason), "err", err)
@@ -483,17 +812,32 @@ func liveLesson(c Claim, m Meeting) Lesson {
 }
 
 func exhausted(accounts []Account, now time.Time, grace time.Duration) error {
-	enabled := 0
+	usable, limited, attention := 0, 0, 0
 	for _, a := range accounts {
-		if a.Enabled {
-			enabled++
+		switch {
+		case !a.Enabled:
+		case a.Attention != nil:
+			attention++
+		default:
+			usable++
+			if a.Limited(now) {
+				limited++
+			}
 		}
 	}
-	if enabled == 0 {
+	switch {
+	case usable == 0 && attention > 0:
+		return &Error{Kind: KindUnavailable, Code: "no_accounts",
+			Message: fmt.Sprintf("every enabled Zoom account (%d) needs an admin's attention: Zoom refused them (see needs_attention in the accounts API)", attention)}
+	case usable == 0:
 		return &Error{Kind: KindUnavailable, Code: "no_accounts",
 			Message: "the pool has no enabled Zoom accounts; an admin must add or enable one"}
 	}
 	wait := RetryAfter(accounts, now, grace)
+	what := fmt.Sprintf("all %d Zoom accounts are in use", usable)
+	if limited > 0 {
+		what = fmt.Sprintf("all %d Zoom accounts are in use or, %d of them, at Zoom's daily limit of new meetings", usable, limited)
+	}
 	return &Error{Kind: KindExhausted, Code: "pool_exhausted", RetryAfter: wait,
-		Message: fmt.Sprintf("all %d Zoom accounts are in use; try again in %d seconds", enabled, int(wait.Seconds()))}
+		Message: fmt.Sprintf("%s; try again in %d seconds", what, int(wait.Seconds()))}
 }

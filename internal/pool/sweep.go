@@ -52,8 +52,11 @@ func stuckReason(h Hold, lessons map[string]Lesson, now time.Time, grace time.Du
 //   - an expired claim is undone as the start flow undoes it: only while still
 //     claiming, and its lesson goes back to scheduled, as nothing was used;
 //   - an orphan's lesson is left alone.
+//
+// Its meeting is left to the sweep to end (or, never recorded, to delete).
 func (s Stuck) Release(now time.Time, grace time.Duration) Release {
-	r := Release{AccountID: s.Hold.AccountID, LessonID: s.Hold.LessonID, Token: s.Hold.Token, MeetingID: s.Hold.MeetingID}
+	r := Release{AccountID: s.Hold.AccountID, LessonID: s.Hold.LessonID, Token: s.Hold.Token, MeetingID: s.Hold.MeetingID,
+		Cleanup: s.cleanup(now)}
 	switch s.Reason {
 	case ReasonLessonEnded:
 		r.LessonStatus, r.EndedAt, r.EndedBy = StatusEnded, s.Hold.LessonEnd, now.Add(-grace)
@@ -136,6 +139,9 @@ type SweepSummary struct {
 	// Unreadable counts holds left alone because their lesson's record
 	// cannot be decoded (each is logged with its key).
 	Unreadable int
+	// Meetings is what the sweep did in Zoom to the meetings that releases
+	// (its own, and earlier ones) left to end or delete.
+	Meetings CleanupSummary
 }
 
 // ReleasedTotal is how many holds the sweep released.
@@ -154,8 +160,13 @@ func (s SweepSummary) ReleasedTotal() int {
 // release is fenced by the hold's token, and a hold released by someone else
 // first is skipped.
 //
+// Then it ends in Zoom the meetings that releases left running and deletes
+// those no lesson uses (see Cleanup): those of its own releases and those
+// that earlier releases (by starts, or sweeps that failed) left.
+//
 // A release that fails does not stop the sweep; Sweep returns the summary
-// and the failures joined.
+// and the failures joined. A meeting Zoom did not end or delete is counted
+// and logged, and tried again by the next sweep.
 func (r *Releaser) Sweep(ctx context.Context) (SweepSummary, error) {
 	now, grace := r.now(), r.grace()
 	sum := SweepSummary{At: now, Released: map[Reason]int{ReasonLessonEnded: 0, ReasonClaimExpired: 0, ReasonOrphan: 0}}
@@ -199,12 +210,19 @@ func (r *Releaser) Sweep(ctx context.Context) (SweepSummary, error) {
 				"account", s.AccountName, "account_id", s.Hold.AccountID, "lesson", s.Hold.LessonID, "reason", string(s.Reason), "err", err)
 		default:
 			sum.Released[reason]++
-			logRelease(r.log(), s.AccountName, s.Hold.AccountID, s.Hold.LessonID, reason, s.Hold.LessonEnd)
+			logRelease(r.log(), s.AccountName, s.Hold.AccountID, s.Hold.LessonID, reason, s.Hold.LessonEnd, "meeting", s.Hold.MeetingID)
 		}
 	}
+	sum.Meetings, err = r.cleanUp(ctx, accounts, now)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	m := sum.Meetings
 	r.log().Info("sweep",
 		"holds", sum.Holds, "released", sum.ReleasedTotal(), "lesson_ended", sum.Released[ReasonLessonEnded],
 		"claim_expired", sum.Released[ReasonClaimExpired], "orphan", sum.Released[ReasonOrphan],
-		"skipped", sum.Skipped, "failed", sum.Failed, "unreadable", sum.Unreadable, "grace", grace.String())
+		"skipped", sum.Skipped, "failed", sum.Failed, "unreadable", sum.Unreadable, "grace", grace.String(),
+		"meetings_ended", m.Ended, "meetings_deleted", m.Deleted, "meetings_failed", m.Failed,
+		"meetings_given_up", m.GivenUp, "meetings_pending", m.Pending)
 	return sum, errors.Join(errs...)
 }

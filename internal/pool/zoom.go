@@ -16,12 +16,20 @@ import (
 // ZoomTransient or ZoomRejected. Other errors are the context's own
 // (context.Canceled, context.DeadlineExceeded).
 type Zoom interface {
-	// CreateMeeting creates the lesson's meeting on the account's Zoom user:
-	// a scheduled meeting with the lesson's title, start and length, a
-	// passcode, and the lesson's id in it. A create whose outcome was lost
-	// (a timeout) is looked up before it is sent again, so one call makes at
-	// most one meeting. Errors: *ZoomError of any Failure.
-	CreateMeeting(ctx context.Context, a Account, l Lesson) (Meeting, error)
+	// CreateMeeting creates the lesson's meeting on the account's Zoom user
+	// for the claim whose hold token is claim: a scheduled meeting with the
+	// lesson's title, start and length, a passcode, and the lesson's id and
+	// a tag derived from claim in it, so that FindMeeting finds it. A create
+	// whose outcome was lost (a timeout) is looked up before it is sent
+	// again, so one call makes at most one meeting. Errors: *ZoomError of
+	// any Failure.
+	CreateMeeting(ctx context.Context, a Account, l Lesson, claim string) (Meeting, error)
+	// FindMeeting looks among the account's user's meetings for the one a
+	// CreateMeeting of lesson lessonID for claim made; found is false when
+	// there is none. It is how a meeting whose creation was never recorded
+	// (the start crashed or timed out) is found and deleted.
+	// Errors: *ZoomError.
+	FindMeeting(ctx context.Context, a Account, lessonID, claim string) (m Meeting, found bool, err error)
 	// Meeting reads a meeting as Zoom has it now; its StartURL carries a
 	// fresh host key (zak). Errors: ErrMeetingNotFound when Zoom has no such
 	// meeting, *ZoomError otherwise.
@@ -91,6 +99,10 @@ type ZoomError struct {
 	Message string
 	// Until is when a ZoomLimited account may call Zoom again.
 	Until time.Time
+	// MayExist reports that the call may have done what it asked all the
+	// same: an attempt before the one that failed was sent and its outcome
+	// never learnt (a create that timed out, and could not be looked up).
+	MayExist bool
 	// Err is the underlying cause, if any.
 	Err error
 }

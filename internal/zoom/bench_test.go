@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"zoompool/internal/pool"
 	"zoompool/internal/zoom"
 	"zoompool/internal/zoom/zoomtest"
 )
@@ -22,12 +23,12 @@ func BenchmarkCreateMeeting(b *testing.B) {
 	var live, faked []time.Duration
 	for b.Loop() {
 		t0 := time.Now()
-		if _, err := c.CreateMeeting(ctx, account, lesson); err != nil {
+		if _, err := c.CreateMeeting(ctx, account, lesson, pool.NewToken()); err != nil {
 			b.Fatal(err)
 		}
 		live = append(live, time.Since(t0))
 		t0 = time.Now()
-		if _, err := fake.CreateMeeting(ctx, account, lesson); err != nil {
+		if _, err := fake.CreateMeeting(ctx, account, lesson, pool.NewToken()); err != nil {
 			b.Fatal(err)
 		}
 		faked = append(faked, time.Since(t0))
@@ -40,7 +41,7 @@ func BenchmarkCreateMeeting(b *testing.B) {
 	b.StopTimer()
 	d, c = benchClient(b)
 	for range 100 {
-		if _, err := c.CreateMeeting(ctx, account, lesson); err != nil {
+		if _, err := c.CreateMeeting(ctx, account, lesson, pool.NewToken()); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -50,7 +51,7 @@ func BenchmarkCreateMeeting(b *testing.B) {
 		var wg sync.WaitGroup
 		for range 50 {
 			wg.Go(func() {
-				if _, err := c.CreateMeeting(ctx, account, lesson); err != nil {
+				if _, err := c.CreateMeeting(ctx, account, lesson, pool.NewToken()); err != nil {
 					b.Error(err)
 				}
 			})

@@ -5,6 +5,8 @@ package zoom
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math/big"
 	"sync"
@@ -24,6 +26,11 @@ type Fake struct {
 	// returns is CreateMeeting's error. Tests use it to fail Zoom or to act
 	// between a claim and its commit.
 	Hook func(ctx context.Context, a pool.Account, l pool.Lesson) error
+	// After, when set, runs at the end of every CreateMeeting, once the
+	// meeting exists; an error it returns is CreateMeeting's error, as when
+	// Zoom's answer is lost. Tests use it to crash or time out after Zoom
+	// created the meeting.
+	After func(ctx context.Context, m FakeMeeting) error
 
 	mu       sync.Mutex
 	meetings map[string]FakeMeeting
@@ -35,7 +42,9 @@ type FakeMeeting struct {
 	pool.Meeting
 	AccountID string
 	LessonID  string
-	Topic     string
+	// Claim is the hold token of the claim it was created for.
+	Claim string
+	Topic string
 	// Ended is set by EndMeeting.
 	Ended bool
 }
@@ -43,7 +52,7 @@ type FakeMeeting struct {
 var _ pool.Zoom = (*Fake)(nil)
 
 // CreateMeeting implements pool.Zoom.
-func (f *Fake) CreateMeeting(ctx context.Context, a pool.Account, l pool.Lesson) (pool.Meeting, error) {
+func (f *Fake) CreateMeeting(ctx context.Context, a pool.Account, l pool.Lesson, claim string) (pool.Meeting, error) {
 	if f.Hook != nil {
 		if err := f.Hook(ctx, a, l); err != nil {
 			return pool.Meeting{}, err
@@ -58,15 +67,43 @@ func (f *Fake) CreateMeeting(ctx context.Context, a pool.Account, l pool.Lesson)
 		StartURL: fmt.Sprintf("https://zoom.us/s/%s?zak=%s", id, text(40)),
 		JoinURL:  fmt.Sprintf("https://zoom.us/j/%s?pwd=%s", id, text(32)),
 		Password: text(6),
+		HostID:   FakeHostID(a.ZoomUserID),
 	}
+	fm := FakeMeeting{Meeting: m, AccountID: a.ID, LessonID: l.ID, Claim: claim, Topic: l.Title}
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if f.meetings == nil {
 		f.meetings = map[string]FakeMeeting{}
 	}
-	f.meetings[id] = FakeMeeting{Meeting: m, AccountID: a.ID, LessonID: l.ID, Topic: l.Title}
+	f.meetings[id] = fm
 	f.created++
+	f.mu.Unlock()
+	if f.After != nil {
+		if err := f.After(ctx, fm); err != nil {
+			return pool.Meeting{}, err
+		}
+	}
 	return m, nil
+}
+
+// FakeHostID is the host id the fake gives the meetings of a Zoom user.
+func FakeHostID(zoomUserID string) string {
+	sum := sha256.Sum256([]byte(zoomUserID))
+	return hex.EncodeToString(sum[:])[:22]
+}
+
+// FindMeeting implements pool.Zoom.
+func (f *Fake) FindMeeting(ctx context.Context, a pool.Account, lessonID, claim string) (pool.Meeting, bool, error) {
+	if err := f.wait(ctx); err != nil {
+		return pool.Meeting{}, false, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, m := range f.meetings {
+		if m.AccountID == a.ID && m.LessonID == lessonID && m.Claim == claim {
+			return m.Meeting, true, nil
+		}
+	}
+	return pool.Meeting{}, false, nil
 }
 
 // Meeting implements pool.Zoom: it returns the meeting with a fresh host

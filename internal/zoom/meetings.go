@@ -3,6 +3,7 @@ package zoom
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -57,8 +58,9 @@ const (
 )
 
 // agendaPrefix starts the agenda of every meeting the pool creates, followed
-// by the lesson's id and a tag of the create call, so a meeting can be traced
-// back to its lesson and a lost create can be found.
+// by the lesson's id and a tag of the claim it was created for (see
+// meetingTag), so a meeting can be traced back to its lesson and a create
+// whose answer was lost, or never recorded, can be found.
 const agendaPrefix = "Zoom Pool lesson "
 
 // LessonOfAgenda returns the id of the lesson a meeting was created for, read
@@ -100,8 +102,8 @@ type meetingBody struct {
 var meetingIDPattern = regexp.MustCompile(`^[0-9]{1,20}$`)
 
 // CreateMeeting implements pool.Zoom: POST /users/{zoom_user_id}/meetings.
-func (c *Client) CreateMeeting(ctx context.Context, a pool.Account, l pool.Lesson) (pool.Meeting, error) {
-	tag := agendaPrefix + l.ID + " #" + randomHex(8)
+func (c *Client) CreateMeeting(ctx context.Context, a pool.Account, l pool.Lesson, claim string) (pool.Meeting, error) {
+	tag := meetingTag(l.ID, claim)
 	agenda := tag
 	if l.Topics != "" {
 		agenda = truncate(tag+"\n\n"+l.Topics, maxAgenda)
@@ -120,10 +122,15 @@ func (c *Client) CreateMeeting(ctx context.Context, a pool.Account, l pool.Lesso
 	}
 	ans, err := c.do(ctx, a, r)
 	if err != nil {
-		if r.unsure {
-			if m, ok := c.settle(ctx, a, l.ID, tag); ok {
-				return m, nil
-			}
+		if !r.unsure {
+			return pool.Meeting{}, err
+		}
+		m, ok, sure := c.settle(ctx, a, l.ID, tag)
+		if ok {
+			return m, nil
+		}
+		if ze, isZoom := pool.ZoomFailureOf(err); isZoom && !sure {
+			ze.MayExist = true
 		}
 		return pool.Meeting{}, err
 	}
@@ -137,12 +144,27 @@ func (c *Client) CreateMeeting(ctx context.Context, a pool.Account, l pool.Lesso
 	return decodeMeeting(ans)
 }
 
+// meetingTag starts the agenda of the meeting created for lesson lessonID
+// by the claim whose hold token is claim. It carries a digest of the token,
+// not the token itself, which fences the claim's writes.
+func meetingTag(lessonID, claim string) string {
+	sum := sha256.Sum256([]byte(claim))
+	return agendaPrefix + lessonID + " #" + hex.EncodeToString(sum[:8])
+}
+
+// FindMeeting implements pool.Zoom: it looks for the meeting by its tag
+// among the user's upcoming and scheduled meetings.
+func (c *Client) FindMeeting(ctx context.Context, a pool.Account, lessonID, claim string) (pool.Meeting, bool, error) {
+	return c.findMeeting(ctx, a, meetingTag(lessonID, claim))
+}
+
 // settle ends a create that gave up while its last attempt may have made the
 // meeting: it looks the meeting up, on a context of its own as the caller's
 // may have ended. A meeting found while the caller still waits is its
 // answer; one found too late is deleted, so that nothing is left in Zoom
-// that no lesson knows of.
-func (c *Client) settle(ctx context.Context, a pool.Account, lessonID, tag string) (pool.Meeting, bool) {
+// that no lesson knows of. sure reports whether the lookup answered, so that
+// the meeting is known to exist no more (or to be the answer).
+func (c *Client) settle(ctx context.Context, a pool.Account, lessonID, tag string) (m pool.Meeting, ok, sure bool) {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*c.cfg.AttemptTimeout)
 	defer cancel()
 	m, ok, err := c.findMeeting(sctx, a, tag)
@@ -150,19 +172,19 @@ func (c *Client) settle(ctx context.Context, a pool.Account, lessonID, tag strin
 	case err != nil:
 		c.cfg.Log.Error("a create of a zoom meeting failed and may have made the meeting; it could not be looked up",
 			"lesson", lessonID, "account", a.ID, "agenda", tag, "err", err)
-		return pool.Meeting{}, false
+		return pool.Meeting{}, false, false
 	case !ok:
-		return pool.Meeting{}, false
+		return pool.Meeting{}, false, true
 	case ctx.Err() == nil:
 		c.cfg.Log.Info("found the meeting of a create whose answer was lost", "lesson", lessonID, "account", a.ID, "meeting", m.ID)
-		return m, true
+		return m, true, true
 	}
 	if err := c.DeleteMeeting(sctx, a, m.ID); err != nil {
 		c.cfg.Log.Error("delete the meeting of an abandoned create", "lesson", lessonID, "account", a.ID, "meeting", m.ID, "err", err)
-	} else {
-		c.cfg.Log.Warn("deleted the meeting of an abandoned create", "lesson", lessonID, "account", a.ID, "meeting", m.ID)
+		return pool.Meeting{}, false, false
 	}
-	return pool.Meeting{}, false
+	c.cfg.Log.Warn("deleted the meeting of an abandoned create", "lesson", lessonID, "account", a.ID, "meeting", m.ID)
+	return pool.Meeting{}, false, true
 }
 
 // findMeeting looks for the meeting whose agenda starts with tag among the
@@ -247,7 +269,7 @@ func decodeMeeting(ans answer) (pool.Meeting, error) {
 		return pool.Meeting{}, &pool.ZoomError{Failure: pool.ZoomTransient, Status: ans.status,
 			Message: "Zoom's answer is not a meeting with an id, start_url and join_url", Err: err}
 	}
-	return pool.Meeting{ID: m.ID.String(), StartURL: m.StartURL, JoinURL: m.JoinURL, Password: m.Password}, nil
+	return pool.Meeting{ID: m.ID.String(), StartURL: m.StartURL, JoinURL: m.JoinURL, Password: m.Password, HostID: m.HostID}, nil
 }
 
 // passcode returns a meeting passcode Zoom accepts under its usual

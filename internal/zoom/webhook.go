@@ -151,6 +151,9 @@ type Event struct {
 	MeetingID string
 	// EndTime is payload.object.end_time of meeting.ended, when Zoom sent one.
 	EndTime time.Time
+	// HostID is payload.object.host_id of meeting events: the Zoom user id of
+	// the meeting's host.
+	HostID string
 }
 
 type eventJSON struct {
@@ -160,6 +163,7 @@ type eventJSON struct {
 		Object     struct {
 			ID      meetingID `json:"id"`
 			EndTime string    `json:"end_time"`
+			HostID  string    `json:"host_id"`
 		} `json:"object"`
 	} `json:"payload"`
 }
@@ -173,7 +177,8 @@ func DecodeEvent(body []byte) (Event, error) {
 	if err := json.Unmarshal(body, &in); err != nil {
 		return Event{}, pool.Invalidf("the webhook body is not a JSON object of a Zoom event: %v", err)
 	}
-	ev := Event{Name: in.Event, PlainToken: in.Payload.PlainToken, MeetingID: string(in.Payload.Object.ID)}
+	ev := Event{Name: in.Event, PlainToken: in.Payload.PlainToken, MeetingID: string(in.Payload.Object.ID),
+		HostID: in.Payload.Object.HostID}
 	switch ev.Name {
 	case "":
 		return Event{}, pool.Invalidf("the webhook body has no event")

@@ -48,7 +48,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 // revokes every link, takes effect without a cold start).
 func Handler(base *core.Base, planner *forecast.Planner, cfg Config) *api.Router {
 	c := api.Calendar{Lessons: base.Store, Recurring: base.Store, Users: base.Store, Anchor: base.Config.UpperWeekAnchor,
-		Log: base.Log, Forecast: planner, Now: base.Clock(), ICS: ical.Write}
+		Log: base.Log, Forecast: planner, Now: base.Clock(), ICS: ical.Write, WarningsTimeout: base.WarningsTimeout}
 	switch {
 	case cfg.FeedKey != "":
 		keys, err := feedlink.FixedKeyring(cfg.FeedKey)

@@ -75,6 +75,14 @@ const MinLeaseMargin = 10 * time.Second
 // carry the template).
 const StartTimeout = 30 * time.Second
 
+// StartWriteReserve is how much of the start function's time is kept for
+// recording the outcome of its Zoom calls (the commit, or giving the claim
+// back): Zoom gets the rest, ZoomBudget.
+const StartWriteReserve = 10 * time.Second
+
+// ZoomBudget bounds the time one start spends calling Zoom.
+const ZoomBudget = StartTimeout - StartWriteReserve
+
 // ConfigFromEnv reads and checks the configuration.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{

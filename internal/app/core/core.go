@@ -31,6 +31,11 @@ type Base struct {
 	Metrics *metrics.Recorder
 	// Now is the clock of the handlers built on the base; time.Now when nil.
 	Now func() time.Time
+	// WebhookTimeout bounds the work behind one Zoom webhook, and
+	// WarningsTimeout the capacity check behind a calendar write's warnings:
+	// api.WebhookTimeout (which fits Zoom's 3 seconds) and
+	// api.WarningsTimeout when zero. Tests set them before building handlers.
+	WebhookTimeout, WarningsTimeout time.Duration
 }
 
 // New builds the base on client, logging to log (slog's default when nil).

@@ -82,11 +82,19 @@ type observedZoom struct {
 }
 
 // CreateMeeting implements pool.Zoom.
-func (z observedZoom) CreateMeeting(ctx context.Context, a pool.Account, l pool.Lesson) (pool.Meeting, error) {
+func (z observedZoom) CreateMeeting(ctx context.Context, a pool.Account, l pool.Lesson, claim string) (pool.Meeting, error) {
 	began := time.Now()
-	m, err := z.Zoom.CreateMeeting(ctx, a, l)
+	m, err := z.Zoom.CreateMeeting(ctx, a, l, claim)
 	z.record("create_meeting", began, err)
 	return m, err
+}
+
+// FindMeeting implements pool.Zoom.
+func (z observedZoom) FindMeeting(ctx context.Context, a pool.Account, lessonID, claim string) (pool.Meeting, bool, error) {
+	began := time.Now()
+	m, found, err := z.Zoom.FindMeeting(ctx, a, lessonID, claim)
+	z.record("find_meeting", began, err)
+	return m, found, err
 }
 
 // Meeting implements pool.Zoom.

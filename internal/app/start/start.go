@@ -19,7 +19,7 @@ import (
 func Service(base *core.Base, z pool.Zoom) *pool.Service {
 	cfg := base.Config
 	svc := &pool.Service{Store: base.Observed(), Zoom: base.ObserveZoom(z), Lease: cfg.StartLease, Early: cfg.StartEarly,
-		Grace: cfg.ReleaseGrace, Log: base.Log, Now: base.Clock()}
+		Grace: cfg.ReleaseGrace, ZoomBudget: core.ZoomBudget, Log: base.Log, Now: base.Clock()}
 	occurrences := &schedule.Materializer{Store: base.Store, Anchor: cfg.UpperWeekAnchor, Early: cfg.StartEarly,
 		Now: func() time.Time { return svc.Now() }}
 	svc.Materialize = occurrences.Materialize

@@ -1,5 +1,7 @@
 // Package sweep wires the release-stuck function: every ten minutes a sweep
-// that releases the accounts of stuck holds, and once a day the capacity
+// that releases the accounts of stuck holds (ending and deleting in Zoom the
+// meetings releases leave behind, with the Zoom client its environment
+// configures), and once a day the capacity
 // look-ahead, each started by its EventBridge schedule.
 package sweep
 
@@ -11,9 +13,18 @@ import (
 
 	"zoompool/internal/api"
 	"zoompool/internal/app/core"
+	"zoompool/internal/app/zoomenv"
 	"zoompool/internal/forecast"
 	"zoompool/internal/pool"
 )
+
+// Releaser returns what releases holds for the sweep: it ends and deletes in
+// Zoom, with z, the meetings that releases leave behind.
+func Releaser(base *core.Base, z pool.Zoom) *pool.Releaser {
+	rel := base.Releaser()
+	rel.Zoom = base.ObserveZoom(z)
+	return rel
+}
 
 // ReleaseStuck returns the sweep: it releases with rel.
 func ReleaseStuck(base *core.Base, rel *pool.Releaser) func(context.Context, events.EventBridgeEvent) (api.SweepResult, error) {
@@ -34,5 +45,13 @@ func FromEnv(getenv func(string) string, w io.Writer) (func(context.Context, eve
 	if err != nil {
 		return nil, err
 	}
-	return Handler(base, base.Releaser(), base.Planner()), nil
+	zcfg, err := zoomenv.ConfigFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	z, err := zoomenv.New(zcfg, base.AWS, base.Log)
+	if err != nil {
+		return nil, err
+	}
+	return Handler(base, Releaser(base, z), base.Planner()), nil
 }

@@ -54,7 +54,7 @@ func Handler(base *core.Base, rel *pool.Releaser, cfg Config) *api.Router {
 	case cfg.Secret == "":
 		v.Missing = errors.New("neither ZOOM_WEBHOOK_SECRET_PARAMETER nor ZOOM_WEBHOOK_SECRET_TOKEN is set")
 	}
-	return base.Measured(api.NewZoomWebhook(v, rel, base.Log))
+	return base.Measured(api.NewZoomWebhookWithin(base.WebhookTimeout, v, rel, base.Log))
 }
 
 // FromEnv builds the deployed function's handler from its environment,

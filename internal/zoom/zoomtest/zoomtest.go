@@ -88,6 +88,14 @@ type Fault struct {
 	// After makes the request take effect before the delay: with a Delay
 	// longer than the client waits, a create that times out after creating.
 	After bool
+	// Took, when set, is called once the request took effect (with After),
+	// before the delay: a test acts at that moment, such as cancelling the
+	// client's context, rather than at a time it guesses.
+	Took func()
+	// Drop closes the connection instead of answering, as a network that
+	// loses the answer does: the client cannot tell whether the request took
+	// effect (with After it did), and learns it at once.
+	Drop bool
 	// Status, when set, is the answer instead of doing the request, with
 	// Zoom's error body {"code":Code,"message":Message} and Header.
 	Status  int
@@ -171,6 +179,15 @@ func (d *Double) RemoveUser(userID string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.missing[userID] = true
+}
+
+// ExhaustDailyLimit makes user's creates of today (UTC) reach
+// DailyCreateLimit: its next creates answer Zoom's daily-limit 429 until
+// 00:00 UTC.
+func (d *Double) ExhaustDailyLimit(userID string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.created[userID+"@"+d.now().UTC().Format(time.DateOnly)] = d.DailyCreateLimit
 }
 
 // SetNextMeetingID makes the next meeting's id id, and the following ones
@@ -295,6 +312,10 @@ func (d *Double) handle(pattern, op string, h http.HandlerFunc) {
 			if !wait(r, f.Delay) {
 				return
 			}
+			if f.Drop {
+				drop(w)
+				return
+			}
 			if f.Status != 0 {
 				writeError(w, f.Status, f.Header, f.Code, f.Message)
 				return
@@ -303,8 +324,15 @@ func (d *Double) handle(pattern, op string, h http.HandlerFunc) {
 		rec := httptest.NewRecorder()
 		h(rec, r)
 		if f != nil && f.After {
+			if f.Took != nil {
+				f.Took()
+			}
 			if !wait(r, f.Delay) {
 				return // the request took effect; its answer is lost
+			}
+			if f.Drop {
+				drop(w)
+				return
 			}
 			if f.Status != 0 {
 				writeError(w, f.Status, f.Header, f.Code, f.Message)
@@ -332,6 +360,15 @@ func (d *Double) fault(op string) *Fault {
 		return f
 	}
 	return nil
+}
+
+// drop closes the connection of w without an answer.
+func drop(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler) // not HTTP/1: the server resets the stream
+	}
+	_ = conn.Close()
 }
 
 // wait waits d, or until the client hangs up; it reports whether to answer.
@@ -663,6 +700,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
+
+// HostID is the Zoom user id the double gives user, as the host_id of its
+// meetings: stable, Zoom-shaped.
+func HostID(user string) string { return hostID(user) }
 
 // hostID is the Zoom user id the double gives a user: stable, Zoom-shaped.
 func hostID(user string) string {

@@ -44,6 +44,8 @@ type Table struct {
 	NativeInterpreter    interpreter.Native
 	LangInterpreter      interpreter.Language
 	IndexActivationDelay time.Duration
+	// Now is the clock that times IndexActivationDelay; time.Now when nil.
+	Now func() time.Time
 
 	undo      []undoRecord // while a transaction runs: items as they were
 	recording bool         // whether a transaction runs
@@ -59,6 +61,14 @@ func NewTable(name string) *Table {
 		Data:                 map[string]map[string]*types.Item{},
 		IndexActivationDelay: defaultIndexActivationDelay,
 	}
+}
+
+func (t *Table) now() time.Time {
+	if t.Now != nil {
+		return t.Now()
+	}
+
+	return time.Now()
 }
 
 // ValidatePrimaryKeyMap checks that a Key map for GetItem, DeleteItem, or UpdateItem
@@ -225,7 +235,7 @@ func (t *Table) addGlobalIndex(gsiInput *types.GlobalSecondaryIndex) error {
 		return err
 	}
 
-	i.createdAt = time.Now()
+	i.createdAt = t.now()
 	t.Indexes[*gsiInput.IndexName] = i
 
 	return nil
@@ -1080,7 +1090,7 @@ func (t *Table) IndexesDescription() ([]types.GlobalSecondaryIndexDescription, [
 		case indexTypeGlobal:
 			{
 				status := "ACTIVE"
-				if t.IndexActivationDelay > 0 && time.Since(index.createdAt) < t.IndexActivationDelay {
+				if t.IndexActivationDelay > 0 && t.now().Sub(index.createdAt) < t.IndexActivationDelay {
 					status = "CREATING"
 				}
 

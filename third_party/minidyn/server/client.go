@@ -25,6 +25,7 @@ type Client struct {
 	tableFailureErrs     map[string]error
 	unprocessedMatchers  map[string]func(int, map[string]*AttributeValue) bool
 	indexActivationDelay time.Duration
+	now                  func() time.Time
 }
 
 // NewClient creates a new in-memory DynamoDB-compatible client used by the HTTP server.
@@ -171,6 +172,17 @@ func (c *Client) setIndexActivationDelay(delay time.Duration) {
 	}
 }
 
+func (c *Client) setClock(now func() time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	c.now = now
+
+	for _, table := range c.tables {
+		table.Now = now
+	}
+}
+
 // Table helpers
 func (c *Client) getTable(tableName string) (*core.Table, error) {
 	table, ok := c.tables[tableName]
@@ -195,6 +207,7 @@ func (c *Client) CreateTable(ctx context.Context, input *CreateTableInput) (*Cre
 	table.UseNativeInterpreter = c.useNativeInterpreter
 	table.LangInterpreter = *c.langInterpreter
 	table.IndexActivationDelay = c.indexActivationDelay
+	table.Now = c.now
 
 	if err := table.CreatePrimaryIndex(&types.CreateTableInput{
 		KeySchema:             mapKeySchema(input.KeySchema),

@@ -102,6 +102,16 @@ func (s *Server) SetIndexActivationDelay(delay time.Duration) {
 	s.client.setIndexActivationDelay(delay)
 }
 
+// SetClock makes now the clock that times the index activation delay
+// (time.Now when nil), so that tests can step past the delay.
+func (s *Server) SetClock(now func() time.Time) {
+	if s == nil || s.client == nil {
+		return
+	}
+
+	s.client.setClock(now)
+}
+
 // ClearTable removes all data from a table and its indexes using the in-memory client.
 func (s *Server) ClearTable(tableName string) error {
 	if s == nil || s.client == nil {

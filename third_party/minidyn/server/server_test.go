@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -1051,8 +1052,12 @@ func TestServerDescribeTableIncludesGSIStatus(t *testing.T) {
 }
 
 func TestServerSetIndexActivationDelayReportsGSIStatusTransition(t *testing.T) {
+	const delay = time.Minute
+
+	clock := newTestClock()
 	srv := NewServer()
-	srv.SetIndexActivationDelay(5 * time.Millisecond)
+	srv.SetIndexActivationDelay(delay)
+	srv.SetClock(clock.Now)
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 
@@ -1062,9 +1067,37 @@ func TestServerSetIndexActivationDelayReportsGSIStatusTransition(t *testing.T) {
 
 	require.Equal(t, ddbtypes.IndexStatusCreating, describeServerGlobalSecondaryIndexStatus(t, cli, "pokemons", "delayed-index"))
 
-	time.Sleep(10 * time.Millisecond)
+	clock.Advance(delay - time.Nanosecond)
+	require.Equal(t, ddbtypes.IndexStatusCreating, describeServerGlobalSecondaryIndexStatus(t, cli, "pokemons", "delayed-index"))
 
+	clock.Advance(time.Nanosecond)
 	require.Equal(t, ddbtypes.IndexStatusActive, describeServerGlobalSecondaryIndexStatus(t, cli, "pokemons", "delayed-index"))
+}
+
+// testClock is a clock that moves only when a test advances it.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newTestClock() *testClock {
+	return &testClock{now: time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)}
+}
+
+// Now returns the clock's time.
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	c.now = c.now.Add(d)
 }
 
 func TestServerAddLSIWithSDKv2(t *testing.T) {

@@ -69,6 +69,7 @@ type Client struct {
 	tableFailureErrs      map[string]error
 	unprocessedMatchers   map[string]func(int, map[string]types.AttributeValue) bool
 	indexActivationDelay  time.Duration
+	now                   func() time.Time
 }
 
 // NewClient initializes dynamodb client with a mock
@@ -241,6 +242,17 @@ func (fd *Client) setIndexActivationDelay(delay time.Duration) {
 	}
 }
 
+func (fd *Client) setClock(now func() time.Time) {
+	fd.mu.Lock()
+	defer fd.mu.Unlock()
+
+	fd.now = now
+
+	for _, table := range fd.tables {
+		table.Now = now
+	}
+}
+
 // SetInterpreter assigns a native interpreter
 func (fd *Client) SetInterpreter(i interpreter.Interpreter) {
 	native, ok := i.(*interpreter.Native)
@@ -274,6 +286,7 @@ func (fd *Client) CreateTable(ctx context.Context, input *dynamodb.CreateTableIn
 	newTable.UseNativeInterpreter = fd.useNativeInterpreter
 	newTable.LangInterpreter = *fd.langInterpreter
 	newTable.IndexActivationDelay = fd.indexActivationDelay
+	newTable.Now = fd.now
 
 	if err := newTable.CreatePrimaryIndex(mapDynamoToTypesCreateTableInput(input)); err != nil {
 		return nil, mapKnownError(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -591,18 +592,50 @@ func TestUpdateTableReportsGSIActiveByDefault(t *testing.T) {
 }
 
 func TestSetIndexActivationDelayReportsGSIStatusTransition(t *testing.T) {
+	const delay = time.Minute
+
 	c := require.New(t)
 	client := NewClient()
+	clock := newTestClock()
 
-	SetIndexActivationDelay(client, 5*time.Millisecond)
+	SetIndexActivationDelay(client, delay)
+	SetClock(client, clock.Now)
 	c.NoError(ensurePokemonTable(client))
 	createTestGlobalSecondaryIndex(t, client, "delayed-index")
 
 	c.Equal(dynamodbtypes.IndexStatusCreating, describeGlobalSecondaryIndexStatus(t, client, "delayed-index"))
 
-	time.Sleep(10 * time.Millisecond)
+	clock.Advance(delay - time.Nanosecond)
+	c.Equal(dynamodbtypes.IndexStatusCreating, describeGlobalSecondaryIndexStatus(t, client, "delayed-index"))
 
+	clock.Advance(time.Nanosecond)
 	c.Equal(dynamodbtypes.IndexStatusActive, describeGlobalSecondaryIndexStatus(t, client, "delayed-index"))
+}
+
+// testClock is a clock that moves only when a test advances it.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newTestClock() *testClock {
+	return &testClock{now: time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)}
+}
+
+// Now returns the clock's time.
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	c.now = c.now.Add(d)
 }
 
 func TestPutAndGetItem(t *testing.T) {

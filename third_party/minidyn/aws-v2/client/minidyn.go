@@ -188,6 +188,17 @@ func SetIndexActivationDelay(client FakeClient, delay time.Duration) {
 	fakeClient.setIndexActivationDelay(delay)
 }
 
+// SetClock makes now the clock that times the index activation delay
+// (time.Now when nil), so that tests can step past the delay.
+func SetClock(client FakeClient, now func() time.Time) {
+	fakeClient, ok := client.(*Client)
+	if !ok {
+		panic("SetClock: invalid client type")
+	}
+
+	fakeClient.setClock(now)
+}
+
 // ClearTable removes all data from a specific table
 func ClearTable(client FakeClient, tableName string) error {
 	fakeClient, ok := client.(*Client)
