@@ -9,7 +9,7 @@ LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.no
 
 FUNCTIONS = StartLessonFunction ZoomWebhookFunction ReleaseStuckFunction CalendarFunction AccountsFunction ConsoleFunction
 
-.PHONY: run sweep token zoom-double test test-minidyn test-browser check check-template conformance lint-template build bench fuzz clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: run sweep token zoom-double test test-minidyn test-browser check check-template conformance lint-template build bench coldstart fuzz clean $(addprefix build-,$(FUNCTIONS))
 
 ## run: start the API on 127.0.0.1:3000 with the embedded DynamoDB engine and the fake Zoom (ARGS passes flags)
 run:
@@ -70,9 +70,22 @@ lint-template: check-template
 build:
 	@for f in $(FUNCTIONS); do $(MAKE) --no-print-directory build-$$f ARTIFACTS_DIR=$(BUILD_DIR)/$$f || exit 1; done
 
-## bench: the benchmarks (start latency next to a single GetItem, latencies on an empty table and on 20,000 lessons, ...)
-bench:
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+# The Lambda Runtime Interface Emulator for `make coldstart`, where `go
+# install` puts it; ROUNDS is how many times each function starts.
+RIE ?= $(or $(shell $(GO) env GOBIN),$(firstword $(subst :, ,$(shell $(GO) env GOPATH)))/bin)/aws-lambda-rie
+RIE_MODULE = github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d
+ROUNDS ?= 20
+
+## bench: every benchmark and the cold starts of `make coldstart`, then each performance goal next to what this run measured (all of it in build/bench.txt)
+bench: $(RIE)
+	GO=$(GO) RIE=$(RIE) ROUNDS=$(ROUNDS) scripts/bench
+
+## coldstart: each function's cold start under the Lambda Runtime Interface Emulator (installed when missing), taking turns with a function that only creates a DynamoDB client, for ROUNDS rounds; the medians, their ratios and the arm64 bootstraps' sizes
+coldstart: $(RIE)
+	$(GO) run ./scripts/coldstart -rie $(RIE) -rounds $(ROUNDS)
+
+$(RIE):
+	GOBIN=$(abspath $(dir $(RIE))) $(GO) install $(RIE_MODULE)
 
 ## fuzz: fuzz the webhook's verification and decoding for FUZZTIME (`make test` runs only the seed corpus)
 FUZZTIME ?= 30s

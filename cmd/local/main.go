@@ -45,6 +45,8 @@ import (
 
 	"zoompool/internal/api"
 	"zoompool/internal/app"
+	"zoompool/internal/app/core"
+	"zoompool/internal/app/zoomenv"
 	"zoompool/internal/localstack"
 	"zoompool/internal/pool"
 	"zoompool/internal/zoom"
@@ -132,8 +134,8 @@ func localConfig(getenv func(string) string, endpoint string) (app.Config, error
 		"CALENDAR_FEED_KEY": app.LocalFeedKey}
 	cfg, err := app.ConfigFromEnv(func(k string) string { return or(getenv(k), defaults[k]) })
 	cfg.DynamoDBEndpoint = endpoint
-	cfg.WebhookSecretParameter = "" // SSM is for deployed functions
-	cfg.FeedKeyParameter = ""
+	cfg.Webhook.SecretParameter = "" // SSM is for deployed functions
+	cfg.Calendar.FeedKeyParameter = ""
 	return cfg, err
 }
 
@@ -144,7 +146,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	log := app.NewLogger(stdout)
+	log := core.NewLogger(stdout)
 
 	engine, err := localstack.Start(localstack.Options{Endpoint: getenv("DYNAMODB_ENDPOINT"), Addr: opts.engineAddr})
 	if err != nil {
@@ -163,11 +165,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	if cfg.ZoomClient == "live" && !cfg.Zoom.Default.Complete() && cfg.Zoom.Credentials == "" {
+	if cfg.Zoom.Client == "live" && !cfg.Zoom.Default.Complete() && cfg.Zoom.Credentials == "" {
 		return errors.New("the live Zoom client needs the Zoom app's credentials: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET " +
 			"(and ZOOM_API_URL, ZOOM_OAUTH_URL to use the Zoom double of `make zoom-double`)")
 	}
-	cfg.InsecureWebhooks = opts.insecureWebhooks
+	cfg.Webhook.Insecure = opts.insecureWebhooks
 	if err := localstack.CreateTable(ctx, client, cfg.TableName); err != nil {
 		return err
 	}
@@ -207,7 +209,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	srv := &http.Server{Handler: logRequests(log, authz.handler(gw)), ReadHeaderTimeout: 10 * time.Second}
 	b := banner{base: base, engine: engine, table: cfg.TableName, seeded: seeded, routes: gw.Routes(),
 		secretFromEnv: getenv("ZOOM_WEBHOOK_SECRET_TOKEN") != "", opts: opts, now: now, origins: origins,
-		issuer: authz.verifier.Issuer(), zoom: app.ZoomDescription(cfg), liveZoom: cfg.ZoomClient == "live"}
+		issuer: authz.verifier.Issuer(), zoom: zoomenv.Describe(cfg.Zoom), liveZoom: cfg.Zoom.Client == "live"}
 	if authz.dev != nil {
 		if b.tokens, err = demoTokens(authz.dev, getenv); err != nil {
 			return err
@@ -288,12 +290,12 @@ func sweepOnce(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	log := app.NewLogger(stdout)
+	log := core.NewLogger(stdout)
 	// The fake Zoom's meetings live in the runner: its own sweeps end them,
 	// so a sweep from here leaves them pending. The live client reaches Zoom
 	// (or the double) as the runner does.
 	var z pool.Zoom = &zoom.Fake{}
-	if cfg.ZoomClient == "live" {
+	if cfg.Zoom.Client == "live" {
 		if z, err = app.NewZoom(ctx, cfg, log); err != nil {
 			return err
 		}
@@ -302,7 +304,7 @@ func sweepOnce(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	if cfg.ZoomClient != "live" {
+	if cfg.Zoom.Client != "live" {
 		a.Releaser.Zoom = nil
 	}
 	res, err := a.ReleaseStuck()(ctx, events.EventBridgeEvent{DetailType: "Scheduled Event", Source: "zoom-pool.local", Time: time.Now()})

@@ -4,20 +4,19 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"zoompool/internal/app"
+	"zoompool/internal/app/sweep"
 )
 
 func main() {
-	a, err := app.FromEnv(context.Background(), os.Getenv)
+	h, err := sweep.FromEnv(os.Getenv, os.Stdout)
 	if err != nil {
 		slog.Error("start release-stuck", "err", err)
 		os.Exit(1)
 	}
-	lambda.Start(a.Scheduled())
+	lambda.Start(h)
 }

@@ -2,21 +2,20 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"zoompool/internal/app"
+	"zoompool/internal/app/start"
 )
 
 func main() {
-	a, err := app.FromEnv(context.Background(), os.Getenv)
+	h, err := start.FromEnv(os.Getenv, os.Stdout)
 	if err != nil {
 		slog.Error("start start-lesson", "err", err)
 		os.Exit(1)
 	}
-	lambda.Start(httpadapter.NewV2(a.StartLesson()).ProxyWithContext)
+	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

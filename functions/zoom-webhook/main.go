@@ -3,21 +3,20 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"zoompool/internal/app"
+	"zoompool/internal/app/webhook"
 )
 
 func main() {
-	a, err := app.FromEnv(context.Background(), os.Getenv)
+	h, err := webhook.FromEnv(os.Getenv, os.Stdout)
 	if err != nil {
 		slog.Error("start zoom-webhook", "err", err)
 		os.Exit(1)
 	}
-	lambda.Start(httpadapter.NewV2(a.ZoomWebhook()).ProxyWithContext)
+	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

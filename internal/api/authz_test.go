@@ -521,3 +521,21 @@ func TestAccountDetailsOnlyForAdmins(t *testing.T) {
 		t.Errorf("an admin's account: %s, want its zoom_user_id", r.body)
 	}
 }
+
+func TestClaimList(t *testing.T) {
+	for in, want := range map[string]string{
+		"[admin teacher]":       "admin|teacher",
+		`["admin","teacher"]`:   "admin|teacher",
+		"admin teacher":         "admin|teacher",
+		"admin,teacher":         "admin|teacher",
+		" admin , teacher ":     "admin|teacher",
+		"teacher":               "teacher",
+		"[]":                    "",
+		"":                      "",
+		"[anna@school.example]": "anna@school.example",
+	} {
+		if got := strings.Join(api.ClaimList(in), "|"); got != want {
+			t.Errorf("ClaimList(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

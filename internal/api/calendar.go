@@ -47,8 +47,11 @@ func (c Calendar) calendarRoutes(rt *Router, now func() time.Time) {
 		if err != nil {
 			return err
 		}
+		if c.ICS == nil {
+			return errFeedsOff
+		}
 		var feed bytes.Buffer
-		if err := s.WriteICS(&feed, feedName(r.URL.Query()), at); err != nil {
+		if err := c.ICS(&feed, s, feedName(r.URL.Query()), at); err != nil {
 			return err
 		}
 		w.Header().Set("Content-Type", "text/calendar; charset=utf-8")

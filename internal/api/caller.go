@@ -2,12 +2,13 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
-	"zoompool/internal/auth"
 	"zoompool/internal/pool"
 )
 
@@ -68,7 +69,7 @@ func CallerOf(r *http.Request) Caller {
 	}
 	claims := rc.Authorizer.JWT.Claims
 	c := Caller{Subject: claims["sub"], SignedIn: true, Claims: claims, TeacherID: claims[id.TeacherIDClaim]}
-	for _, role := range auth.ClaimList(claims[id.RolesClaim]) {
+	for _, role := range ClaimList(claims[id.RolesClaim]) {
 		if role == RoleAdmin || role == RoleTeacher {
 			c.Roles = append(c.Roles, role)
 		}
@@ -77,6 +78,21 @@ func CallerOf(r *http.Request) Caller {
 		c.TeacherID = "" // no id a lesson could have: such a teacher owns nothing
 	}
 	return c
+}
+
+// ClaimList reads a claim that holds a list as API Gateway passes it on:
+// "[admin teacher]", a JSON list (["admin","teacher"]), or one or more
+// values separated by spaces or commas ("admin teacher", "admin,teacher").
+func ClaimList(v string) []string {
+	v = strings.TrimSpace(v)
+	if strings.HasPrefix(v, "[") && strings.HasSuffix(v, "]") {
+		var list []string
+		if json.Unmarshal([]byte(v), &list) == nil {
+			return list
+		}
+		v = v[1 : len(v)-1]
+	}
+	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
 }
 
 // IsAdmin reports whether the caller holds the admin role.

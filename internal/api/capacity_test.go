@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"zoompool/internal/app"
-	"zoompool/internal/dynamo"
 	"zoompool/internal/localstack"
 	"zoompool/internal/pool"
 )
@@ -385,7 +384,7 @@ func TestWarningReadsAreBounded(t *testing.T) {
 func (h *harness) through(t testing.TB, rt http.RoundTripper, now func() time.Time) *harness {
 	t.Helper()
 	ctx := context.Background()
-	client, err := dynamo.NewClient(ctx, h.env.Engine.Endpoint, func(o *dynamodb.Options) {
+	client, err := localstack.NewClient(ctx, h.env.Engine.Endpoint, func(o *dynamodb.Options) {
 		o.HTTPClient = &http.Client{Transport: rt}
 		o.DisableValidateResponseChecksum = true // rt may read the body
 		o.Retryer = retry.AddWithMaxBackoffDelay(retry.NewStandard(), 5*time.Millisecond)
@@ -393,7 +392,7 @@ func (h *harness) through(t testing.TB, rt http.RoundTripper, now func() time.Ti
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(ctx, h.app.Config, client, h.zoom, h.app.Log)
+	a, err := app.New(ctx, h.app.Settings, client, h.zoom, h.app.Log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,11 +2,13 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 
-	"zoompool/internal/auth"
+	"zoompool/internal/auth/feedlink"
 	"zoompool/internal/pool"
 )
 
@@ -28,6 +30,8 @@ const (
 var (
 	errFeedsOff = &pool.Error{Kind: pool.KindUnavailable, Code: "feeds_not_configured",
 		Message: "calendar feed links are switched off: this deployment has no feed signing key"}
+	errFeedsUnavailable = &pool.Error{Kind: pool.KindUnavailable, Code: "feeds_unavailable",
+		Message: "calendar feed links cannot be made or checked right now: their signing key could not be read; try again in a minute"}
 	errNoFeedToken = &pool.Error{Kind: pool.KindUnauthorized, Code: "feed_token_required",
 		Message: "this feed needs the personal link from GET " + feedURLPath + "/ (calendar apps cannot sign in)"}
 	errFeedNotFound = pool.NotFoundf("feed_not_found",
@@ -57,8 +61,9 @@ type feedRevokedJSON struct {
 // and the feed's route, GET /api/schedule/calendar.ics, in calendarRoutes.
 func (c Calendar) feedRoutes(rt *Router) {
 	rt.handle(http.MethodGet, feedURLPath, func(w http.ResponseWriter, r *http.Request) error {
-		if c.Feeds == nil {
-			return errFeedsOff
+		signer, err := c.feedSigner(r.Context())
+		if err != nil {
+			return err
 		}
 		caller := CallerOf(r)
 		claims, err := caller.feedClaims(r.URL.Query())
@@ -68,7 +73,7 @@ func (c Calendar) feedRoutes(rt *Router) {
 		if claims.Version, err = c.Users.FeedVersion(r.Context(), caller.Subject); err != nil {
 			return err
 		}
-		link := baseURL(r) + feedPath + "?" + url.Values{"token": {c.Feeds.Sign(claims)}}.Encode()
+		link := baseURL(r) + feedPath + "?" + url.Values{"token": {signer.Sign(claims)}}.Encode()
 		writeJSON(w, http.StatusOK, feedURLJSON{Status: "success", URL: link, TeacherID: claims.TeacherID, GroupID: claims.GroupID,
 			Message: "subscribe to this link in your calendar app and keep it private; DELETE " + feedURLPath + "/ revokes it"})
 		return nil
@@ -94,8 +99,8 @@ func (c Calendar) feedRoutes(rt *Router) {
 
 // feedClaims is what the caller's feed shows: a teacher's own lessons
 // (optionally of one group); for others, the filters they ask for.
-func (c Caller) feedClaims(q url.Values) (auth.FeedClaims, error) {
-	f := auth.FeedClaims{Subject: c.Subject, TeacherID: q.Get("teacher_id"), GroupID: q.Get("group_id")}
+func (c Caller) feedClaims(q url.Values) (feedlink.Claims, error) {
+	f := feedlink.Claims{Subject: c.Subject, TeacherID: q.Get("teacher_id"), GroupID: q.Get("group_id")}
 	if c.IsTeacher() && !c.IsAdmin() {
 		if f.TeacherID != "" && f.TeacherID != c.TeacherID {
 			return f, pool.Forbiddenf("a teacher's calendar link shows their own lessons (teacher_id %q), not those of %q", c.TeacherID, f.TeacherID)
@@ -113,8 +118,9 @@ func (c Caller) feedClaims(q url.Values) (auth.FeedClaims, error) {
 // the header, so the link is the credential: forged, revoked and re-keyed
 // links all answer 404.
 func (c Calendar) feedRequest(r *http.Request) (*http.Request, error) {
-	if c.Feeds == nil {
-		return nil, errFeedsOff
+	signer, err := c.feedSigner(r.Context())
+	if err != nil {
+		return nil, err
 	}
 	q := r.URL.Query()
 	token := q.Get("token")
@@ -124,7 +130,7 @@ func (c Calendar) feedRequest(r *http.Request) (*http.Request, error) {
 	if q.Has("teacher_id") || q.Has("group_id") {
 		return nil, pool.Invalidf("a calendar link names its own filters; get a link with teacher_id or group_id from GET %s/ instead", feedURLPath)
 	}
-	claims, err := c.Feeds.Verify(token)
+	claims, err := signer.Verify(token)
 	if err != nil {
 		return nil, errFeedNotFound
 	}
@@ -145,6 +151,25 @@ func (c Calendar) feedRequest(r *http.Request) (*http.Request, error) {
 	r = r.Clone(r.Context())
 	r.URL.RawQuery = q.Encode()
 	return r, nil
+}
+
+// feedSigner is the signer of the current feed key. Without a key (none
+// configured, or its parameter missing or unreadable) feeds are off; when
+// the key cannot be read for now, they are unavailable.
+func (c Calendar) feedSigner(ctx context.Context) (*feedlink.Signer, error) {
+	if c.Feeds == nil {
+		return nil, errFeedsOff
+	}
+	s, err := c.Feeds.Signer(ctx)
+	switch {
+	case err == nil:
+		return s, nil
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission), errors.Is(err, feedlink.ErrShortKey):
+		c.log().Error("calendar links are switched off: their key cannot be used", "err", err)
+		return nil, errFeedsOff
+	}
+	c.log().Error("the calendar links' key could not be read", "err", err)
+	return nil, errFeedsUnavailable
 }
 
 // baseURL is the scheme and host the request came to: API Gateway (and the

@@ -15,7 +15,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"zoompool/internal/app"
-	"zoompool/internal/auth"
+	"zoompool/internal/auth/feedlink"
 )
 
 // feedUIDs fetches a feed link (path and query) without a token, as a
@@ -69,14 +69,14 @@ func TestPrivateFeedLinks(t *testing.T) {
 	// Tampered links, and links signed with another key (a rotated one), are not found.
 	token := strings.TrimPrefix(link, "/api/schedule/calendar.ics?token=")
 	token, _ = url.QueryUnescape(token)
-	other, err := auth.NewFeedSigner("the-key-of-another-deployment!!")
+	other, err := feedlink.NewSigner("the-key-of-another-deployment!!")
 	if err != nil {
 		t.Fatal(err)
 	}
 	payload, mac, _ := strings.Cut(token, ".")
-	everyone, _, _ := strings.Cut(other.Sign(auth.FeedClaims{Subject: "t1"}), ".")
+	everyone, _, _ := strings.Cut(other.Sign(feedlink.Claims{Subject: "t1"}), ".")
 	for name, tok := range map[string]string{
-		"signed with another key": other.Sign(auth.FeedClaims{Subject: "t1", TeacherID: "t1"}),
+		"signed with another key": other.Sign(feedlink.Claims{Subject: "t1", TeacherID: "t1"}),
 		"filter removed":          everyone + "." + mac,
 		"mac cut short":           payload + "." + mac[:20],
 		"garbage":                 "abc",
@@ -125,8 +125,8 @@ func TestPrivateFeedLinks(t *testing.T) {
 // switched off, and say so.
 func TestFeedLinksOffWithoutAKey(t *testing.T) {
 	h := newHarness(t)
-	cfg := h.app.Config
-	cfg.FeedKey = ""
+	cfg := h.app.Settings
+	cfg.Calendar.FeedKey = ""
 	a, err := app.New(context.Background(), cfg, h.env.Client, h.zoom, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

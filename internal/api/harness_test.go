@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"zoompool/internal/app"
+	"zoompool/internal/app/calendar"
+	"zoompool/internal/app/core"
+	"zoompool/internal/app/webhook"
 	"zoompool/internal/auth/authtest"
 	"zoompool/internal/localstack"
 	"zoompool/internal/pool"
@@ -79,13 +82,15 @@ func newHarnessWith(t testing.TB, z pool.Zoom, configure func(*app.Config), capa
 	env := pooltest.New(t)
 	env.AddAccounts(t, capacities...)
 	fake, _ := z.(*zoom.Fake)
-	cfg := app.Config{TableName: env.Table, PoolID: "default", ZoomClient: "fake", StartLease: app.DefaultStartLease,
-		StartEarly: app.DefaultStartEarly, WebhookSecret: webhookSecret, UpperWeekAnchor: anchor, FeedKey: harnessFeedKey}
+	cfg := app.Config{
+		Config: core.Config{TableName: env.Table, PoolID: "default", StartLease: core.DefaultStartLease,
+			StartEarly: core.DefaultStartEarly, UpperWeekAnchor: anchor},
+		Webhook: webhook.Config{Secret: webhookSecret}, Calendar: calendar.Config{FeedKey: harnessFeedKey}}
 	if configure != nil {
 		configure(&cfg)
 	}
 	log := &logBuffer{}
-	a, err := app.New(context.Background(), cfg, env.Client, z, app.NewLogger(log))
+	a, err := app.New(context.Background(), cfg, env.Client, z, core.NewLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}

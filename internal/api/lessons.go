@@ -3,12 +3,13 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
 
-	"zoompool/internal/auth"
+	"zoompool/internal/auth/feedlink"
 	"zoompool/internal/forecast"
 	"zoompool/internal/pool"
 	"zoompool/internal/schedule"
@@ -34,7 +35,10 @@ type Calendar struct {
 	Anchor pool.Date
 	// Feeds signs the private links of the iCalendar feed; nil switches
 	// the feed off.
-	Feeds *auth.FeedSigner
+	Feeds *feedlink.Keyring
+	// ICS writes the iCalendar feed (ical.Write, which only the calendar
+	// function links); nil switches the feed off.
+	ICS func(w io.Writer, s schedule.Schedule, name string, now time.Time) error
 	// Users keeps the version of each user's feed links.
 	Users FeedVersions
 	// Now is the clock; time.Now when nil.

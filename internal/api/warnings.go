@@ -90,15 +90,19 @@ type uncheckedJSON struct {
 	Message string `json:"message"`
 }
 
+// log is c.Log, or slog's default.
+func (c Calendar) log() *slog.Logger {
+	if c.Log == nil {
+		return slog.Default()
+	}
+	return c.Log
+}
+
 // warningsJSON writes the warnings of the record kind id, or, when computing
 // them failed, one that says so; the write stands either way.
 func (c Calendar) warningsJSON(ws []forecast.Warning, err error, kind, id string) []any {
 	if err != nil {
-		log := c.Log
-		if log == nil {
-			log = slog.Default()
-		}
-		log.Error("capacity check of a write failed", "record", kind, "id", id, "err", err)
+		c.log().Error("capacity check of a write failed", "record", kind, "id", id, "err", err)
 		return []any{uncheckedJSON{Code: "capacity_unchecked",
 			Message: "the " + kind + " was saved, but whether the Zoom accounts suffice for it could not be checked; see GET /api/schedule/capacity"}}
 	}

@@ -19,6 +19,9 @@ import (
 
 	"zoompool"
 	"zoompool/internal/app"
+	"zoompool/internal/app/calendar"
+	"zoompool/internal/app/core"
+	"zoompool/internal/app/webhook"
 	"zoompool/internal/pooltest"
 	"zoompool/internal/sam"
 	"zoompool/internal/zoom"
@@ -35,8 +38,8 @@ func template(t *testing.T) sam.Template {
 
 func newApp(t *testing.T, env *pooltest.Env) *app.App {
 	t.Helper()
-	cfg := app.Config{TableName: env.Table, PoolID: "default", ZoomClient: "fake", StartLease: app.DefaultStartLease,
-		WebhookSecret: app.LocalWebhookSecret, FeedKey: app.LocalFeedKey}
+	cfg := app.Config{Config: core.Config{TableName: env.Table, PoolID: "default", StartLease: core.DefaultStartLease},
+		Webhook: webhook.Config{Secret: app.LocalWebhookSecret}, Calendar: calendar.Config{FeedKey: app.LocalFeedKey}}
 	a, err := app.New(context.Background(), cfg, env.Client, &zoom.Fake{}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -247,14 +250,14 @@ func TestConfigFromEnv(t *testing.T) {
 		return func(k string) string { return m[k] }
 	}
 	c, err := app.ConfigFromEnv(env("TABLE_NAME", "t"))
-	if err != nil || c.PoolID != "default" || c.ZoomClient != "fake" || c.StartLease != time.Minute ||
-		c.ReleaseGrace != 15*time.Minute || c.WebhookSecret != "" || c.InsecureWebhooks || !c.UpperWeekAnchor.IsZero() ||
+	if err != nil || c.PoolID != "default" || c.Zoom.Client != "fake" || c.StartLease != time.Minute ||
+		c.ReleaseGrace != 15*time.Minute || c.Webhook.Secret != "" || c.Webhook.Insecure || !c.UpperWeekAnchor.IsZero() ||
 		c.StartEarly != 15*time.Minute || c.ForecastMargin != 0 {
 		t.Errorf("defaults: %+v, %v", c, err)
 	}
 	c, err = app.ConfigFromEnv(env("TABLE_NAME", "t", "RELEASE_GRACE", "5m", "ZOOM_WEBHOOK_SECRET_TOKEN", "s3",
 		"ZOOM_WEBHOOK_SECRET_PARAMETER", "/zoom-pool/webhook"))
-	if err != nil || c.ReleaseGrace != 5*time.Minute || c.WebhookSecret != "s3" || c.WebhookSecretParameter != "/zoom-pool/webhook" {
+	if err != nil || c.ReleaseGrace != 5*time.Minute || c.Webhook.Secret != "s3" || c.Webhook.SecretParameter != "/zoom-pool/webhook" {
 		t.Errorf("set: %+v, %v", c, err)
 	}
 	c, err = app.ConfigFromEnv(env("TABLE_NAME", "t", "START_EARLY", "0s", "START_LEASE", "40s"))
@@ -266,13 +269,13 @@ func TestConfigFromEnv(t *testing.T) {
 		t.Errorf("FORECAST_MARGIN 5m: %v, %v", c.ForecastMargin, err)
 	}
 	c, err = app.ConfigFromEnv(env("TABLE_NAME", "t"))
-	if err != nil || c.Identity.RolesClaim != "cognito:groups" || c.Identity.TeacherIDClaim != "sub" || c.FeedKey != "" {
-		t.Errorf("identity and feed defaults: %+v %q, %v", c.Identity, c.FeedKey, err)
+	if err != nil || c.Identity.RolesClaim != "cognito:groups" || c.Identity.TeacherIDClaim != "sub" || c.Calendar.FeedKey != "" {
+		t.Errorf("identity and feed defaults: %+v %q, %v", c.Identity, c.Calendar.FeedKey, err)
 	}
 	c, err = app.ConfigFromEnv(env("TABLE_NAME", "t", "ROLES_CLAIM", "groups", "TEACHER_ID_CLAIM", "email",
 		"CALENDAR_FEED_KEY", "0123456789abcdef", "CALENDAR_FEED_KEY_PARAMETER", "/zoom-pool/feed"))
-	if err != nil || c.Identity.RolesClaim != "groups" || c.Identity.TeacherIDClaim != "email" || c.FeedKey != "0123456789abcdef" ||
-		c.FeedKeyParameter != "/zoom-pool/feed" {
+	if err != nil || c.Identity.RolesClaim != "groups" || c.Identity.TeacherIDClaim != "email" || c.Calendar.FeedKey != "0123456789abcdef" ||
+		c.Calendar.FeedKeyParameter != "/zoom-pool/feed" {
 		t.Errorf("identity and feed set: %+v, %v", c, err)
 	}
 	c, err = app.ConfigFromEnv(env("TABLE_NAME", "t", "UPPER_WEEK_ANCHOR", "2026-08-31"))
@@ -378,11 +381,15 @@ func TestMetricsNamespace(t *testing.T) {
 }
 
 // The start function's START_LEASE in template.yaml passes the check against
-// the function's own timeout, which ConfigFromEnv makes at every cold start.
+// the function's own timeout, which ConfigFromEnv makes at every cold start,
+// and that timeout is the one the functions know.
 func TestTemplateStartLeaseOutlivesTheStartFunction(t *testing.T) {
-	f, ok := template(t).Function(app.StartFunction)
+	f, ok := template(t).Function(core.StartFunction)
 	if !ok {
-		t.Fatalf("template.yaml has no %s", app.StartFunction)
+		t.Fatalf("template.yaml has no %s", core.StartFunction)
+	}
+	if timeout := time.Duration(f.Timeout) * time.Second; timeout != core.StartTimeout {
+		t.Errorf("%s's Timeout in template.yaml is %s, core.StartTimeout %s: change both", core.StartFunction, timeout, core.StartTimeout)
 	}
 	lease := f.Environment["START_LEASE"]
 	c, err := app.ConfigFromEnv(func(k string) string {
@@ -391,8 +398,8 @@ func TestTemplateStartLeaseOutlivesTheStartFunction(t *testing.T) {
 	if err != nil {
 		t.Fatalf("START_LEASE %q of the template: %v", lease, err)
 	}
-	if timeout := time.Duration(f.Timeout) * time.Second; c.StartLease < timeout+app.MinLeaseMargin {
-		t.Errorf("START_LEASE %s, start function timeout %s: the lease must outlast it by %s", c.StartLease, timeout, app.MinLeaseMargin)
+	if timeout := time.Duration(f.Timeout) * time.Second; c.StartLease < timeout+core.MinLeaseMargin {
+		t.Errorf("START_LEASE %s, start function timeout %s: the lease must outlast it by %s", c.StartLease, timeout, core.MinLeaseMargin)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"zoompool"
 	"zoompool/internal/api"
 	"zoompool/internal/app"
+	"zoompool/internal/app/core"
 	"zoompool/internal/pooltest"
 	"zoompool/internal/zoom"
 )
@@ -115,7 +116,7 @@ func TestScheduledEventsSweepOrLookAhead(t *testing.T) {
 	env.AddLesson(t, "later-a", day(20, 10), day(20, 11)) // beyond the 14 days
 	env.AddLesson(t, "later-b", day(20, 10), day(20, 11))
 	var logs bytes.Buffer
-	cfg := app.Config{TableName: env.Table, PoolID: "default", ZoomClient: "fake", StartLease: app.DefaultStartLease}
+	cfg := app.Config{Config: core.Config{TableName: env.Table, PoolID: "default", StartLease: core.DefaultStartLease}}
 	a, err := app.New(context.Background(), cfg, env.Client, &zoom.Fake{}, slog.New(slog.NewJSONHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 
 	"zoompool"
 	"zoompool/internal/app"
+	"zoompool/internal/app/zoomenv"
 	"zoompool/internal/pool"
 	"zoompool/internal/secrets/secretstest"
 	"zoompool/internal/zoom"
@@ -30,14 +31,14 @@ func envOf(kv ...string) func(string) string {
 func TestZoomConfig(t *testing.T) {
 	c, err := app.ConfigFromEnv(envOf("ZOOM_CLIENT", "live", "ZOOM_ACCOUNT_ID", "acc", "ZOOM_CLIENT_ID", "cid", "ZOOM_CLIENT_SECRET", "sec",
 		"ZOOM_API_URL", "http://127.0.0.1:3502/v2/", "ZOOM_MEETING_SETTINGS", `{"mute_upon_entry":true}`))
-	if err != nil || c.ZoomClient != "live" || !c.Zoom.Default.Complete() || c.Zoom.MeetingSettings["mute_upon_entry"] != true {
+	if err != nil || c.Zoom.Client != "live" || !c.Zoom.Default.Complete() || c.Zoom.MeetingSettings["mute_upon_entry"] != true {
 		t.Errorf("live with local credentials: %+v, %v", c.Zoom, err)
 	}
-	if strings.Contains(app.ZoomDescription(c), "sec") || !strings.Contains(app.ZoomDescription(c), "live client, http://127.0.0.1:3502/v2,") {
-		t.Errorf("description %q: want the API URL and no secret", app.ZoomDescription(c))
+	if strings.Contains(zoomenv.Describe(c.Zoom), "sec") || !strings.Contains(zoomenv.Describe(c.Zoom), "live client, http://127.0.0.1:3502/v2,") {
+		t.Errorf("description %q: want the API URL and no secret", zoomenv.Describe(c.Zoom))
 	}
 	c, err = app.ConfigFromEnv(envOf("ZOOM_CLIENT", "live", "ZOOM_CREDENTIALS", "zoom-pool/zoom/default", "ZOOM_CREDENTIALS_PREFIX", "zoom-pool/zoom/"))
-	if err != nil || c.Zoom.Credentials != "zoom-pool/zoom/default" || !strings.Contains(app.ZoomDescription(c), "secret zoom-pool/zoom/default") {
+	if err != nil || c.Zoom.Credentials != "zoom-pool/zoom/default" || !strings.Contains(zoomenv.Describe(c.Zoom), "secret zoom-pool/zoom/default") {
 		t.Errorf("live with a secret: %+v, %v", c.Zoom, err)
 	}
 	for _, tc := range []struct {
@@ -73,11 +74,7 @@ func TestLiveZoomFromTheEnvironment(t *testing.T) {
 	aws.PutSecret("zoom-pool/zoom/default", `{"account_id":"double-account","client_id":"double-client","client_secret":"double-secret"}`)
 	aws.PutParameter("/zoom-pool/zoom/room4", `{"account_id":"second-zoom-account","client_id":"room4-client","client_secret":"room4-secret"}`)
 	aws.PutSecret("elsewhere/room5", `{"account_id":"double-account","client_id":"double-client","client_secret":"double-secret"}`)
-	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL": aws.HTTP.URL, "AWS_REGION": secretstest.Region, "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
-		"AWS_SECRET_ACCESS_KEY": "x", "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
-		"AWS_EC2_METADATA_DISABLED": "true",
-	} {
+	for k, v := range aws.Environment() {
 		t.Setenv(k, v)
 	}
 	cfg, err := app.ConfigFromEnv(envOf("ZOOM_CLIENT", "live", "ZOOM_API_URL", zd.APIURL(), "ZOOM_OAUTH_URL", zd.OAuthURL(),

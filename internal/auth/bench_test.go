@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"zoompool/internal/auth"
 	"zoompool/internal/auth/authtest"
+	"zoompool/internal/auth/feedlink"
 )
 
 // BenchmarkVerify measures what the local gateway (and API Gateway's
@@ -17,11 +17,11 @@ import (
 func BenchmarkVerify(b *testing.B) {
 	idp := authtest.New(b)
 	tok := idp.Token(b, "anna", map[string]any{"cognito:groups": []string{"teacher"}})
-	feeds, err := auth.NewFeedSigner("a-key-of-thirty-two-characters!!")
+	feeds, err := feedlink.NewSigner("a-key-of-thirty-two-characters!!")
 	if err != nil {
 		b.Fatal(err)
 	}
-	link := feeds.Sign(auth.FeedClaims{Subject: "anna", TeacherID: "anna"})
+	link := feeds.Sign(feedlink.Claims{Subject: "anna", TeacherID: "anna"})
 	ctx := context.Background()
 	if _, err := idp.Verifier.Verify(ctx, "Bearer "+tok); err != nil { // fetches the keys once
 		b.Fatal(err)

@@ -53,21 +53,6 @@ func flatten(raw json.RawMessage) string {
 	return string(raw)
 }
 
-// ClaimList reads a claim that holds a list as API Gateway passes it on:
-// "[admin teacher]", a JSON list (["admin","teacher"]), or one or more
-// values separated by spaces or commas ("admin teacher", "admin,teacher").
-func ClaimList(v string) []string {
-	v = strings.TrimSpace(v)
-	if strings.HasPrefix(v, "[") && strings.HasSuffix(v, "]") {
-		var list []string
-		if json.Unmarshal([]byte(v), &list) == nil {
-			return list
-		}
-		v = v[1 : len(v)-1]
-	}
-	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
-}
-
 // minRSABits is the smallest RSA key the verifier accepts.
 const minRSABits = 2048
 

@@ -197,24 +197,6 @@ func TestVerifierNeedsIssuerAndAudience(t *testing.T) {
 	}
 }
 
-func TestClaimList(t *testing.T) {
-	for in, want := range map[string]string{
-		"[admin teacher]":       "admin|teacher",
-		`["admin","teacher"]`:   "admin|teacher",
-		"admin teacher":         "admin|teacher",
-		"admin,teacher":         "admin|teacher",
-		" admin , teacher ":     "admin|teacher",
-		"teacher":               "teacher",
-		"[]":                    "",
-		"":                      "",
-		"[anna@school.example]": "anna@school.example",
-	} {
-		if got := strings.Join(auth.ClaimList(in), "|"); got != want {
-			t.Errorf("ClaimList(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func split(t *testing.T, tok string) (string, string, string) {
 	t.Helper()
 	parts := strings.Split(tok, ".")

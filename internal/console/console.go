@@ -25,6 +25,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -144,9 +145,11 @@ type asset struct {
 	// version is a digest of body: the page asks for the asset with ?v=version
 	// and such requests may be cached for good.
 	version string
-	// gzipped is body compressed, for browsers that accept it (nil when it
-	// would not save a tenth).
-	gzipped []byte
+	// gzipped returns body compressed, for browsers that accept it (nil when
+	// it would not save a tenth). It compresses when first asked, not while
+	// the function starts: compressing every asset at once made the
+	// console's cold start twice as long.
+	gzipped func() []byte
 }
 
 var contentTypes = map[string]string{
@@ -176,7 +179,7 @@ func New(cfg Config) (*Handler, error) {
 	add := func(name string, body []byte) {
 		sum := sha256.Sum256(body)
 		h.assets[name] = asset{body: body, contentType: contentTypes[path.Ext(name)], version: hex.EncodeToString(sum[:8]),
-			gzipped: compress(body)}
+			gzipped: sync.OnceValue(func() []byte { return compress(body) })}
 	}
 	for _, f := range files {
 		if name := path.Base(f); contentTypes[path.Ext(name)] != "" {
@@ -261,10 +264,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			hd.Set("Cache-Control", "no-cache")
 		}
 		body, etag := a.body, `"`+a.version+`"`
-		if a.gzipped != nil {
+		if gzipped := a.gzipped(); gzipped != nil {
 			hd.Set("Vary", "Accept-Encoding")
 			if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-				body, etag = a.gzipped, `"`+a.version+`-gzip"`
+				body, etag = gzipped, `"`+a.version+`-gzip"`
 				hd.Set("Content-Encoding", "gzip")
 			}
 		}

@@ -24,7 +24,7 @@ func (f doFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
 // and the SDK would send an applied conditional write a second time.
 func TestRequestBodiesEndQuietlyOnceTheSDKClosedThem(t *testing.T) {
 	var bodies []io.Reader
-	client, err := dynamo.NewClient(context.Background(), "http://127.0.0.1:8000", func(o *dynamodb.Options) {
+	client, err := dynamo.NewClient(aws.Config{}, "http://127.0.0.1:8000", func(o *dynamodb.Options) {
 		o.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
 			// net/http copies the body to the connection here, then copies
 			// the rest (nothing) after the response arrived.

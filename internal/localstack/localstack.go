@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
@@ -92,11 +93,23 @@ func (e *Engine) Close() error {
 // Requests) and pass the injected faults (see InjectFaults), and it retries
 // faults with short backoffs so fault tests run fast; optFns change that.
 func (e *Engine) Client(ctx context.Context, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
-	return dynamo.NewClient(ctx, e.Endpoint, append([]func(*dynamodb.Options){func(o *dynamodb.Options) {
+	return NewClient(ctx, e.Endpoint, append([]func(*dynamodb.Options){func(o *dynamodb.Options) {
 		o.HTTPClient = &http.Client{Transport: e.requests}
 		o.APIOptions = append(o.APIOptions, e.requests.trace)
 		o.Retryer = retry.AddWithMaxBackoffDelay(retry.NewStandard(), 20*time.Millisecond)
 	}}, optFns...)...)
+}
+
+// NewClient returns a DynamoDB client configured the usual AWS way (region and
+// credentials from the environment, the shared files or SSO, as the AWS CLI
+// finds them), on endpoint as dynamo.NewClient does: for the local runner
+// and the tests, which may reach DynamoDB Local or a real table.
+func NewClient(ctx context.Context, endpoint string, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS config: %w", err)
+	}
+	return dynamo.NewClient(cfg, endpoint, optFns...)
 }
 
 // NoRetries is a client option (see Client) that turns the SDK's own retries

@@ -15,6 +15,7 @@ import (
 
 	"zoompool/internal/pool"
 	"zoompool/internal/schedule"
+	"zoompool/internal/schedule/ical"
 )
 
 // icsEvent is an event as a calendar client sees it after expanding the feed.
@@ -144,7 +145,7 @@ func TestICSAcrossAcademicYears(t *testing.T) {
 func checkICSAgrees(t *testing.T, s schedule.Schedule, now time.Time) string {
 	t.Helper()
 	var feed bytes.Buffer
-	if err := s.WriteICS(&feed, "Zoom Pool", now); err != nil {
+	if err := ical.Write(&feed, s, "Zoom Pool", now); err != nil {
 		t.Fatal(err)
 	}
 
@@ -183,7 +184,7 @@ func TestICSDescribesSeriesAndZones(t *testing.T) {
 	s := schedule.Schedule{From: instant("2026-03-01T00:00:00Z"), To: instant("2026-11-01T00:00:00Z"), Anchor: anchor,
 		Recurring: []pool.RecurringLesson{r}}
 	var feed bytes.Buffer
-	if err := s.WriteICS(&feed, "Zoom Pool", instant("2026-02-20T09:00:00Z")); err != nil {
+	if err := ical.Write(&feed, s, "Zoom Pool", instant("2026-02-20T09:00:00Z")); err != nil {
 		t.Fatal(err)
 	}
 	text := feed.String()
@@ -214,7 +215,7 @@ func TestICSOfAnEmptyRange(t *testing.T) {
 	s := schedule.Schedule{From: instant("2026-09-01T00:00:00Z"), To: instant("2026-09-02T00:00:00Z"), Anchor: anchor,
 		Recurring: []pool.RecurringLesson{series(at(3, "09:00"))}}
 	var feed bytes.Buffer
-	if err := s.WriteICS(&feed, "Zoom Pool", instant("2026-09-01T00:00:00Z")); err != nil {
+	if err := ical.Write(&feed, s, "Zoom Pool", instant("2026-09-01T00:00:00Z")); err != nil {
 		t.Fatal(err)
 	}
 	if got := expandICS(t, feed.Bytes()); len(got) != 0 {
@@ -255,7 +256,7 @@ func TestICSWithHostileText(t *testing.T) {
 			s := schedule.Schedule{From: instant("2026-09-01T00:00:00Z"), To: instant("2026-10-01T00:00:00Z"), Anchor: anchor,
 				Lessons: []pool.Lesson{l}, Recurring: []pool.RecurringLesson{r}}
 			var feed bytes.Buffer
-			if err := s.WriteICS(&feed, "Zoom Pool, teacher t\r\nEND:VCALENDAR", instant("2026-09-01T00:00:00Z")); err != nil {
+			if err := ical.Write(&feed, s, "Zoom Pool, teacher t\r\nEND:VCALENDAR", instant("2026-09-01T00:00:00Z")); err != nil {
 				t.Fatal(err)
 			}
 			text := feed.String()

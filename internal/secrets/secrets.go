@@ -23,11 +23,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
-	"github.com/aws/smithy-go"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -36,8 +31,7 @@ const DefaultTTL = 5 * time.Minute
 
 // Reader reads secrets by reference. It is safe for concurrent use.
 type Reader struct {
-	SecretsManager *secretsmanager.Client
-	SSM            *ssm.Client
+	secretsManager, ssm *client
 	// TTL is how long a value is kept; DefaultTTL when 0.
 	TTL time.Duration
 	// Prefix, when set, is the only part of the namespace that may be read
@@ -57,9 +51,13 @@ type cached struct {
 	fetched time.Time
 }
 
-// New returns a Reader using cfg for both services.
+// New returns a Reader that reads both services with cfg's region,
+// credentials and HTTP client. Each service's endpoint is the one the SDK's
+// client would use: its service-specific variable (AWS_ENDPOINT_URL_SSM,
+// AWS_ENDPOINT_URL_SECRETS_MANAGER), else cfg.BaseEndpoint
+// (AWS_ENDPOINT_URL), else its regional endpoint.
 func New(cfg aws.Config) *Reader {
-	return &Reader{SecretsManager: secretsmanager.NewFromConfig(cfg), SSM: ssm.NewFromConfig(cfg)}
+	return &Reader{secretsManager: newClient(cfg, secretsManagerService), ssm: newClient(cfg, ssmService)}
 }
 
 // Get returns the secret named by ref: from the cache when it was read less
@@ -172,11 +170,15 @@ func (r *Reader) parse(ref string) (service, string, error) {
 func (r *Reader) fetch(ctx context.Context, svc service, name string) (string, error) {
 	switch svc {
 	case parameterStore:
-		if r.SSM == nil {
+		if r.ssm == nil {
 			return "", fmt.Errorf("SSM parameter %s: no SSM client", name)
 		}
-		out, err := r.SSM.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
-		if err != nil {
+		var out struct{ Parameter *struct{ Value *string } }
+		in := struct {
+			Name           string
+			WithDecryption bool
+		}{name, true}
+		if err := r.ssm.call(ctx, "GetParameter", in, &out); err != nil {
 			return "", fmt.Errorf("read SSM parameter %s: %w", name, classify(err))
 		}
 		if out.Parameter == nil || out.Parameter.Value == nil {
@@ -184,11 +186,11 @@ func (r *Reader) fetch(ctx context.Context, svc service, name string) (string, e
 		}
 		return *out.Parameter.Value, nil
 	default:
-		if r.SecretsManager == nil {
+		if r.secretsManager == nil {
 			return "", fmt.Errorf("secret %s: no Secrets Manager client", name)
 		}
-		out, err := r.SecretsManager.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
-		if err != nil {
+		var out struct{ SecretString *string }
+		if err := r.secretsManager.call(ctx, "GetSecretValue", struct{ SecretId string }{name}, &out); err != nil {
 			return "", fmt.Errorf("read secret %s: %w", name, classify(err))
 		}
 		if out.SecretString == nil {
@@ -201,15 +203,13 @@ func (r *Reader) fetch(ctx context.Context, svc service, name string) (string, e
 // classify marks AWS's "no such secret" and "access denied" answers with
 // fs.ErrNotExist and fs.ErrPermission, keeping AWS's error in the chain.
 func classify(err error) error {
-	var (
-		smMissing  *smtypes.ResourceNotFoundException
-		ssmMissing *ssmtypes.ParameterNotFound
-		api        smithy.APIError
-	)
+	ae, ok := errors.AsType[*apiError](err)
 	switch {
-	case errors.As(err, &smMissing), errors.As(err, &ssmMissing):
+	case !ok:
+		return err
+	case ae.Code == "ResourceNotFoundException" || ae.Code == "ParameterNotFound":
 		return errors.Join(fs.ErrNotExist, err)
-	case errors.As(err, &api) && (api.ErrorCode() == "AccessDeniedException" || api.ErrorCode() == "AccessDenied"):
+	case ae.Code == "AccessDeniedException" || ae.Code == "AccessDenied":
 		return errors.Join(fs.ErrPermission, err)
 	}
 	return err

@@ -4,9 +4,16 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"zoompool/internal/secrets"
 	"zoompool/internal/secrets/secretstest"
@@ -131,4 +138,60 @@ func TestFailures(t *testing.T) {
 			t.Errorf("a failed first read gave %v, want a plain (transient) error", err)
 		}
 	})
+}
+
+// TestRequestsAsTheSDKSendsThem reads through the Reader and through the AWS
+// SDK's own SSM and Secrets Manager clients: the double, which checks
+// signatures as AWS does, accepts both, and both ask for the same.
+func TestRequestsAsTheSDKSendsThem(t *testing.T) {
+	double := secretstest.NewServer(t)
+	double.PutSecret("zoom-pool/zoom/room4", "from secrets manager")
+	double.PutParameter("/zoom-pool/zoom/room5", "from ssm")
+	cfg := double.AWSConfig()
+	cfg.Credentials = credentials.NewStaticCredentialsProvider(secretstest.AccessKeyID, secretstest.SecretAccessKey, "session-token")
+	ctx := context.Background()
+
+	if v, err := secrets.New(cfg).Get(ctx, "zoom-pool/zoom/room4"); err != nil || v != "from secrets manager" {
+		t.Fatalf("Reader: %q, %v", v, err)
+	}
+	if _, err := secrets.New(cfg).Get(ctx, "ssm:/zoom-pool/zoom/room5"); err != nil {
+		t.Fatalf("Reader: %v", err)
+	}
+	sm, err := secretsmanager.NewFromConfig(cfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("zoom-pool/zoom/room4")})
+	if err != nil || aws.ToString(sm.SecretString) != "from secrets manager" {
+		t.Fatalf("the SDK's Secrets Manager client: %v", err)
+	}
+	p, err := ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/zoom-pool/zoom/room5"), WithDecryption: aws.Bool(true)})
+	if err != nil || aws.ToString(p.Parameter.Value) != "from ssm" {
+		t.Fatalf("the SDK's SSM client: %v", err)
+	}
+	reqs := double.Requests()
+	if len(reqs) != 4 {
+		t.Fatalf("%d requests, want 4", len(reqs))
+	}
+	for i, name := range []string{"GetSecretValue", "GetParameter"} {
+		ours, sdks := reqs[i], reqs[i+2]
+		if ours.Target != sdks.Target || ours.ContentType != sdks.ContentType || !reflect.DeepEqual(ours.Input, sdks.Input) {
+			t.Errorf("%s: the Reader sent %+v, the SDK %+v", name, ours, sdks)
+		}
+	}
+
+	t.Run("wrong key", func(t *testing.T) {
+		bad := cfg
+		bad.Credentials = credentials.NewStaticCredentialsProvider(secretstest.AccessKeyID, "not-the-key", "")
+		if _, err := secrets.New(bad).Get(ctx, "zoom-pool/zoom/room4"); err == nil || !strings.Contains(err.Error(), "InvalidSignatureException") {
+			t.Errorf("a request signed with another key: %v, want InvalidSignatureException", err)
+		}
+	})
+}
+
+func TestEndpoints(t *testing.T) {
+	double := secretstest.NewServer(t)
+	double.PutParameter("/p", "from the SSM endpoint")
+	cfg := double.AWSConfig()
+	cfg.BaseEndpoint = aws.String("http://127.0.0.1:1") // nothing listens
+	t.Setenv("AWS_ENDPOINT_URL_SSM", double.HTTP.URL)
+	if v, err := secrets.New(cfg).Get(context.Background(), "ssm:/p"); err != nil || v != "from the SSM endpoint" {
+		t.Errorf("with AWS_ENDPOINT_URL_SSM: %q, %v; want the SSM endpoint's", v, err)
+	}
 }

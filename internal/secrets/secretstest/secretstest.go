@@ -1,19 +1,28 @@
 // Package secretstest is a double of AWS Secrets Manager's GetSecretValue and
 // SSM Parameter Store's GetParameter, speaking their JSON 1.1 wire protocol
-// over HTTP, so that tests read secrets through the real AWS SDK.
+// over HTTP and checking each request's Signature Version 4 as AWS does, so
+// that tests read secrets through the same requests as in AWS.
 package secretstest
 
 import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
@@ -21,6 +30,12 @@ import (
 const (
 	Region  = "eu-west-1"
 	Account = "123456789012"
+)
+
+// The credentials the double accepts.
+const (
+	AccessKeyID     = "AKIDEXAMPLE"
+	SecretAccessKey = "double-secret-key"
 )
 
 // Server is the double. Secrets and parameters are kept apart, as in AWS.
@@ -33,6 +48,7 @@ type Server struct {
 	denied     map[string]bool   // names whose reads answer AccessDeniedException
 	failures   int               // the next reads answer InternalServiceError
 	calls      map[string]int    // by name
+	requests   []Request
 }
 
 // NewServer starts a double and stops it when tb ends.
@@ -49,9 +65,21 @@ func NewServer(tb testing.TB) *Server {
 func (s *Server) AWSConfig() aws.Config {
 	return aws.Config{
 		Region:       Region,
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "double-secret-key", ""),
+		Credentials:  credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
 		BaseEndpoint: aws.String(s.HTTP.URL),
 		HTTPClient:   s.HTTP.Client(),
+	}
+}
+
+// Environment is the environment under which the AWS SDK's default
+// configuration (config.LoadDefaultConfig) reaches the double, with
+// credentials it accepts, and reads no configuration file and no instance
+// metadata.
+func (s *Server) Environment() map[string]string {
+	return map[string]string{
+		"AWS_ENDPOINT_URL": s.HTTP.URL, "AWS_REGION": Region,
+		"AWS_ACCESS_KEY_ID": AccessKeyID, "AWS_SECRET_ACCESS_KEY": SecretAccessKey,
+		"AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_EC2_METADATA_DISABLED": "true",
 	}
 }
 
@@ -100,9 +128,32 @@ func ParameterARN(name string) string {
 	return fmt.Sprintf("arn:aws:ssm:%s:%s:parameter/%s", Region, Account, strings.TrimPrefix(name, "/"))
 }
 
+// Request is what a request asked for, as the double read it.
+type Request struct {
+	// Target is its X-Amz-Target, such as AmazonSSM.GetParameter.
+	Target string
+	// ContentType is its Content-Type.
+	ContentType string
+	// Input is its JSON body, decoded.
+	Input map[string]any
+}
+
+// Requests returns the requests the double answered, in order.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.requests)
+}
+
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	target := r.Header.Get("X-Amz-Target")
 	if r.Method != http.MethodPost || !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
 		writeError(w, http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token")
+		return
+	}
+	if msg := verify(r, body, signingName(target)); msg != "" {
+		writeError(w, http.StatusForbidden, "InvalidSignatureException", msg)
 		return
 	}
 	var in struct {
@@ -110,12 +161,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		Name           string `json:"Name"`
 		WithDecryption bool   `json:"WithDecryption"`
 	}
-	body, _ := io.ReadAll(r.Body)
-	if err := json.Unmarshal(body, &in); err != nil {
+	req := Request{Target: target, ContentType: r.Header.Get("Content-Type")}
+	if err := errors.Join(json.Unmarshal(body, &in), json.Unmarshal(body, &req.Input)); err != nil {
 		writeError(w, http.StatusBadRequest, "SerializationException", "the body is not JSON")
 		return
 	}
-	switch target := r.Header.Get("X-Amz-Target"); target {
+	s.mu.Lock()
+	s.requests = append(s.requests, req)
+	s.mu.Unlock()
+	switch target {
 	case "secretsmanager.GetSecretValue":
 		name := in.SecretID
 		s.mu.Lock()
@@ -193,4 +247,56 @@ func writeError(w http.ResponseWriter, status int, typ, msg string) {
 	w.Header().Set("X-Amzn-ErrorType", typ)
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]string{"__type": typ, "message": msg})
+}
+
+// signingName is the service whose signature a request for target must carry.
+func signingName(target string) string {
+	if strings.HasPrefix(target, "AmazonSSM.") {
+		return "ssm"
+	}
+	return "secretsmanager"
+}
+
+// verify checks r's Signature Version 4 as AWS checks it: signed by the
+// double's credentials, for service in Region, over the headers it names and
+// body. It returns what is wrong, or "".
+func verify(r *http.Request, body []byte, service string) string {
+	auth := strings.TrimPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ")
+	fields := map[string]string{}
+	for _, f := range strings.Split(auth, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(f), "=")
+		fields[k] = v
+	}
+	scope := strings.Split(fields["Credential"], "/")
+	if len(scope) != 5 || scope[0] != AccessKeyID || scope[2] != Region || scope[3] != service || scope[4] != "aws4_request" {
+		return fmt.Sprintf("the credential scope %q is not %s/<date>/%s/%s/aws4_request", fields["Credential"], AccessKeyID, Region, service)
+	}
+	at, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
+	if err != nil {
+		return "X-Amz-Date is missing or not a time such as 20261201T080000Z"
+	}
+	again, err := http.NewRequest(r.Method, "http://"+r.Host+r.URL.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		return err.Error()
+	}
+	again.Host = r.Host
+	again.ContentLength = 0
+	for _, h := range strings.Split(fields["SignedHeaders"], ";") {
+		switch h {
+		case "host":
+		case "content-length":
+			again.ContentLength = r.ContentLength
+		default:
+			again.Header[http.CanonicalHeaderKey(h)] = r.Header.Values(h)
+		}
+	}
+	sum := sha256.Sum256(body)
+	creds := aws.Credentials{AccessKeyID: AccessKeyID, SecretAccessKey: SecretAccessKey, SessionToken: r.Header.Get("X-Amz-Security-Token")}
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, again, hex.EncodeToString(sum[:]), service, Region, at); err != nil {
+		return err.Error()
+	}
+	if again.Header.Get("Authorization") != r.Header.Get("Authorization") {
+		return "The request signature we calculated does not match the signature you provided."
+	}
+	return ""
 }

@@ -1,4 +1,7 @@
-package schedule
+// Package ical writes a schedule as an RFC 5545 iCalendar feed, for calendar
+// apps that subscribe to it. Only the calendar function serves the feed, so
+// only it links the iCalendar library.
+package ical
 
 import (
 	"cmp"
@@ -10,6 +13,7 @@ import (
 	ics "github.com/arran4/golang-ical"
 
 	"zoompool/internal/pool"
+	"zoompool/internal/schedule"
 )
 
 const (
@@ -19,7 +23,7 @@ const (
 	uidDomain = "zoom-pool"
 )
 
-// WriteICS writes the schedule as an RFC 5545 iCalendar feed named name.
+// Write writes s as an RFC 5545 iCalendar feed named name.
 //
 // A recurring lesson with occurrences in the range is one VEVENT at its local
 // time in its zone (TZID, with a VTIMEZONE built from the zone database), an
@@ -27,12 +31,12 @@ const (
 // parity, that ends with the range (UNTIL), and an EXDATE for each cancelled
 // or materialised date. Each lesson is a VEVENT of its own, in UTC. An RFC
 // 5545 client expanding the feed gets the events Events returns; occurrences
-// are the same in both because LocalTime follows RFC 5545's rules.
+// are the same in both because schedule.LocalTime follows RFC 5545's rules.
 //
 // Every value is cleaned of control characters (cleanCalendar), so no title
 // can end a line, and lines longer than 75 octets are folded between UTF-8
 // sequences, never inside one.
-func (s Schedule) WriteICS(w io.Writer, name string, now time.Time) error {
+func Write(w io.Writer, s schedule.Schedule, name string, now time.Time) error {
 	cal := ics.NewCalendarFor("Zoom Pool")
 	cal.SetProductId("-//Zoom Pool//Calendar//EN")
 	cal.SetCalscale("GREGORIAN")
@@ -47,7 +51,7 @@ func (s Schedule) WriteICS(w io.Writer, name string, now time.Time) error {
 	recurring := slices.Clone(s.Recurring)
 	slices.SortFunc(recurring, func(a, b pool.RecurringLesson) int { return cmp.Compare(a.ID, b.ID) })
 	for _, r := range recurring {
-		es, loc, err := s.recurringEvents(r, now)
+		es, loc, err := recurringEvents(s, r, now)
 		if err != nil {
 			return err
 		}
@@ -93,8 +97,8 @@ func (s Schedule) WriteICS(w io.Writer, name string, now time.Time) error {
 // year after one of 53 weeks) where an RRULE with INTERVAL=2 would go on in
 // the old rhythm. The first run's UID is the series'; a later run's adds the
 // date on which it starts, so it names the same run in every feed.
-func (s Schedule) recurringEvents(r pool.RecurringLesson, now time.Time) ([]*ics.VEvent, *time.Location, error) {
-	all, err := slots(nil, r, s.From, s.To, s.Anchor)
+func recurringEvents(s schedule.Schedule, r pool.RecurringLesson, now time.Time) ([]*ics.VEvent, *time.Location, error) {
+	all, err := schedule.Slots(r, s.From, s.To, s.Anchor)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -116,7 +120,7 @@ func (s Schedule) recurringEvents(r pool.RecurringLesson, now time.Time) ([]*ics
 		if run > 0 {
 			uid += "." + all[0].Date.String()
 		}
-		if e := s.rule(r, loc, uid+"@"+uidDomain, step/7, all[:n], now); e != nil {
+		if e := rule(r, loc, uid+"@"+uidDomain, step/7, all[:n], now); e != nil {
 			events = append(events, e)
 		}
 		all = all[n:]
@@ -126,8 +130,8 @@ func (s Schedule) recurringEvents(r pool.RecurringLesson, now time.Time) ([]*ics
 
 // rule is the VEVENT of r's occurrences in run, which are interval weeks
 // apart, or nil when all of them are excluded.
-func (s Schedule) rule(r pool.RecurringLesson, loc *time.Location, uid string, interval int, run []Occurrence, now time.Time) *ics.VEvent {
-	kept := func(o Occurrence) bool { return !o.Excluded }
+func rule(r pool.RecurringLesson, loc *time.Location, uid string, interval int, run []schedule.Occurrence, now time.Time) *ics.VEvent {
+	kept := func(o schedule.Occurrence) bool { return !o.Excluded }
 	first, last := slices.IndexFunc(run, kept), -1
 	if first < 0 {
 		return nil
@@ -144,10 +148,11 @@ func (s Schedule) rule(r pool.RecurringLesson, loc *time.Location, uid string, i
 	e := ics.NewEvent(uid)
 	e.SetDtStampTime(now)
 	e.SetSummary(r.Title)
-	e.SetDescription(fmt.Sprintf("Teacher %s, group %s, %s", r.TeacherID, r.GroupID, meetingDays(r)))
+	e.SetDescription(fmt.Sprintf("Teacher %s, group %s, %s", r.TeacherID, r.GroupID, schedule.MeetingDays(r)))
 	// DTSTART is the nominal wall-clock time, which clients resolve as
-	// LocalTime does even on a night the clocks change; DTEND is the first
-	// occurrence's end, so its distance from DTSTART is the exact duration.
+	// schedule.LocalTime does even on a night the clocks change; DTEND is the
+	// first occurrence's end, so its distance from DTSTART is the exact
+	// duration.
 	e.SetProperty(ics.ComponentPropertyDtStart, wallClock(run[first].Date), tzid)
 	e.SetProperty(ics.ComponentPropertyDtEnd, run[first].End.In(loc).Format(localLayout), tzid)
 	e.AddRrule(fmt.Sprintf("FREQ=WEEKLY;INTERVAL=%d;WKST=MO;BYDAY=%s;UNTIL=%s",

@@ -1,4 +1,4 @@
-package app
+package core
 
 import (
 	"context"
@@ -20,18 +20,18 @@ func NewLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
-// observedStore is the store as the start flow and the releases see it: it
+// ObservedStore is the store as the start flow and the releases see it: it
 // records the pool's occupancy wherever it is known without another read.
 // A read of the pool knows it; a claim or a release that follows a read in
 // the same request (its metrics.Scope) knows it after the change. A webhook's
 // release reads no pool, so it records nothing: the next sweep or start does.
-type observedStore struct {
+type ObservedStore struct {
 	*dynamo.Store
 	metrics *metrics.Recorder
 }
 
 // Pool implements pool.Store and pool.ReleaseStore.
-func (s observedStore) Pool(ctx context.Context) ([]pool.Account, error) {
+func (s ObservedStore) Pool(ctx context.Context) ([]pool.Account, error) {
 	accounts, err := s.Store.Pool(ctx)
 	if err == nil {
 		inUse, capacity := occupancy(accounts)
@@ -42,7 +42,7 @@ func (s observedStore) Pool(ctx context.Context) ([]pool.Account, error) {
 }
 
 // Claim implements pool.Store.
-func (s observedStore) Claim(ctx context.Context, c pool.Claim) error {
+func (s ObservedStore) Claim(ctx context.Context, c pool.Claim) error {
 	err := s.Store.Claim(ctx, c)
 	if err == nil {
 		if inUse, capacity, known := metrics.ScopeOf(ctx).Claimed(); known {
@@ -53,7 +53,7 @@ func (s observedStore) Claim(ctx context.Context, c pool.Claim) error {
 }
 
 // Release implements pool.Store and pool.ReleaseStore.
-func (s observedStore) Release(ctx context.Context, r pool.Release) error {
+func (s ObservedStore) Release(ctx context.Context, r pool.Release) error {
 	err := s.Store.Release(ctx, r)
 	if err == nil {
 		if inUse, capacity, known := metrics.ScopeOf(ctx).Released(); known {

@@ -1,20 +1,26 @@
-package app
+// Package zoomenv builds the Zoom client the environment configures, for the
+// functions that call Zoom: the fake, or the live client with its
+// credentials from the environment, Secrets Manager or SSM Parameter Store.
+package zoomenv
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"zoompool/internal/pool"
 	"zoompool/internal/secrets"
 	"zoompool/internal/zoom"
 )
 
-// ZoomConfig configures the live Zoom client (ZOOM_CLIENT=live).
-type ZoomConfig struct {
+// Config configures the Zoom client.
+type Config struct {
+	// Client selects the Zoom client (ZOOM_CLIENT): "live" calls Zoom's
+	// API; "fake" (the default of functions whose environment does not set
+	// it, and of the local runner) answers like Zoom without calling it.
+	Client string
 	// APIURL and OAuthURL are Zoom's endpoints (ZOOM_API_URL, ZOOM_OAUTH_URL);
 	// Zoom's own when empty.
 	APIURL, OAuthURL string
@@ -35,25 +41,29 @@ type ZoomConfig struct {
 	MeetingSettings map[string]any
 }
 
-// readZoomConfig reads ZOOM_CLIENT and the live client's settings into c, and
-// returns what is wrong with them.
-func readZoomConfig(getenv func(string) string, c *Config) []string {
+// ConfigFromEnv reads ZOOM_CLIENT and the live client's settings, and says
+// what is wrong with them.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	var problems []string
-	z := ZoomConfig{
+	z := Config{
+		Client: getenv("ZOOM_CLIENT"),
 		APIURL: getenv("ZOOM_API_URL"), OAuthURL: getenv("ZOOM_OAUTH_URL"),
 		Credentials: getenv("ZOOM_CREDENTIALS"), CredentialsPrefix: getenv("ZOOM_CREDENTIALS_PREFIX"),
 		Default: zoom.Credentials{AccountID: getenv("ZOOM_ACCOUNT_ID"), ClientID: getenv("ZOOM_CLIENT_ID"), ClientSecret: getenv("ZOOM_CLIENT_SECRET")},
 	}
-	switch c.ZoomClient {
+	if z.Client == "" {
+		z.Client = "fake"
+	}
+	switch z.Client {
 	case "fake", "live":
 	default:
-		problems = append(problems, fmt.Sprintf("ZOOM_CLIENT %q is not known: use \"live\" (Zoom's API) or \"fake\" (answers like Zoom, calls nothing)", c.ZoomClient))
+		problems = append(problems, fmt.Sprintf("ZOOM_CLIENT %q is not known: use \"live\" (Zoom's API) or \"fake\" (answers like Zoom, calls nothing)", z.Client))
 	}
 	var err error
 	if z.MeetingSettings, err = zoom.ParseMeetingSettings(getenv("ZOOM_MEETING_SETTINGS")); err != nil {
 		problems = append(problems, err.Error())
 	}
-	if c.ZoomClient == "live" {
+	if z.Client == "live" {
 		for _, u := range []struct{ name, value, def string }{
 			{"ZOOM_API_URL", z.APIURL, zoom.DefaultAPIURL}, {"ZOOM_OAUTH_URL", z.OAuthURL, zoom.DefaultOAuthURL},
 		} {
@@ -81,30 +91,31 @@ func readZoomConfig(getenv func(string) string, c *Config) []string {
 			}
 		}
 	}
-	c.Zoom = z
-	return problems
+	if len(problems) > 0 {
+		return z, fmt.Errorf("configuration: %s", strings.Join(problems, "; "))
+	}
+	return z, nil
 }
 
-// NewZoom builds the Zoom client cfg.ZoomClient names: the fake, or the live
-// client with credentials from the environment, ZOOM_CREDENTIALS and each
-// account's credentials_ref (read from AWS with the default AWS
-// configuration, cached for secrets.DefaultTTL).
-func NewZoom(ctx context.Context, cfg Config, log *slog.Logger) (pool.Zoom, error) {
-	if cfg.ZoomClient != "live" {
+// New builds the Zoom client z.Client names: the fake, or the live client
+// with credentials from the environment, ZOOM_CREDENTIALS and each account's
+// credentials_ref (read from AWS with awsCfg, cached for
+// secrets.DefaultTTL). Without an AWS region (a zero awsCfg, as locally),
+// only the credentials from the environment can be used.
+func New(z Config, awsCfg aws.Config, log *slog.Logger) (pool.Zoom, error) {
+	if z.Client != "live" {
 		return &zoom.Fake{}, nil
 	}
-	z := cfg.Zoom
 	keys := zoom.Keyring{Default: z.Default, DefaultRef: z.Credentials}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
 	switch {
-	case err == nil:
+	case awsCfg.Region != "":
 		r := secrets.New(awsCfg)
 		r.Prefix = z.CredentialsPrefix
 		keys.Read = r.Get
 	case z.Credentials != "":
-		return nil, fmt.Errorf("load the AWS configuration to read ZOOM_CREDENTIALS: %w", err)
+		return nil, fmt.Errorf("ZOOM_CREDENTIALS names a secret, but there is no AWS region to read it in: set AWS_REGION")
 	default:
-		log.Warn("no AWS configuration: accounts with a credentials_ref cannot be used", "err", err)
+		log.Warn("no AWS region: accounts with a credentials_ref cannot be used")
 	}
 	if !z.Default.Complete() && z.Credentials == "" {
 		log.Warn("no default Zoom credentials (ZOOM_CREDENTIALS, or ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET): only accounts with a credentials_ref can start lessons")
@@ -112,18 +123,18 @@ func NewZoom(ctx context.Context, cfg Config, log *slog.Logger) (pool.Zoom, erro
 	return zoom.New(zoom.Config{APIURL: z.APIURL, OAuthURL: z.OAuthURL, Credentials: keys, MeetingSettings: z.MeetingSettings, Log: log})
 }
 
-// ZoomDescription says which Zoom client cfg uses, for banners and logs; it
+// Describe says which Zoom client z configures, for banners and logs; it
 // never shows a secret.
-func ZoomDescription(cfg Config) string {
-	if cfg.ZoomClient != "live" {
+func Describe(z Config) string {
+	if z.Client != "live" {
 		return "fake client (meetings look real, links lead nowhere)"
 	}
-	api, _ := zoom.BaseURL("ZOOM_API_URL", cfg.Zoom.APIURL, zoom.DefaultAPIURL)
-	creds := "ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET (account " + cfg.Zoom.Default.AccountID + ")"
+	api, _ := zoom.BaseURL("ZOOM_API_URL", z.APIURL, zoom.DefaultAPIURL)
+	creds := "ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET (account " + z.Default.AccountID + ")"
 	switch {
-	case cfg.Zoom.Default.Complete():
-	case cfg.Zoom.Credentials != "":
-		creds = "secret " + cfg.Zoom.Credentials
+	case z.Default.Complete():
+	case z.Credentials != "":
+		creds = "secret " + z.Credentials
 	default:
 		creds = "each account's credentials_ref only"
 	}

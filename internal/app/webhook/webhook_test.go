@@ -1,8 +1,7 @@
-package app
+package webhook_test
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -11,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"zoompool/internal/app/core"
+	"zoompool/internal/app/webhook"
 	"zoompool/internal/pooltest"
 	"zoompool/internal/secrets/secretstest"
 	"zoompool/internal/zoom"
@@ -34,31 +35,26 @@ func (s *safeBuffer) String() string {
 	return s.b.String()
 }
 
-// webhookFunction builds the zoom-webhook function as Lambda does on a cold
-// start (FromEnv), with the secret token in the SSM parameter of a double of
+// webhookFunction builds the zoom-webhook function as webhook.FromEnv does on
+// a cold start, with the secret token in the SSM parameter of a double of
 // SSM, and a clock the test moves.
 func webhookFunction(t *testing.T, ssm *secretstest.Server, clock *time.Time) (http.Handler, *safeBuffer) {
 	t.Helper()
-	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL": ssm.HTTP.URL, "AWS_REGION": secretstest.Region, "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
-		"AWS_SECRET_ACCESS_KEY": "x", "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
-		"AWS_EC2_METADATA_DISABLED": "true",
-	} {
-		t.Setenv(k, v)
-	}
 	env := pooltest.New(t)
-	vars := map[string]string{"TABLE_NAME": env.Table, "DYNAMODB_ENDPOINT": env.Engine.Endpoint,
-		"ZOOM_WEBHOOK_SECRET_PARAMETER": "/zoom-pool/zoom-webhook-secret-token"}
+	vars := ssm.Environment()
+	vars["TABLE_NAME"], vars["DYNAMODB_ENDPOINT"] = env.Table, env.Engine.Endpoint
+	vars["ZOOM_WEBHOOK_SECRET_PARAMETER"] = "/zoom-pool/zoom-webhook-secret-token"
+	getenv := func(k string) string { return vars[k] }
 	log := &safeBuffer{}
-	a, err := fromEnv(context.Background(), func(k string) string { return vars[k] }, log)
+	base, err := core.FromEnv(getenv, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.Now = func() time.Time { return *clock }
+	base.Now = func() time.Time { return *clock }
 	// A safety net in place of the function's budget of 1.5 s, which a
 	// loaded machine could turn into a 503 while SSM is asked.
-	a.WebhookTimeout = time.Minute
-	return a.ZoomWebhook(), log
+	base.WebhookTimeout = time.Minute
+	return webhook.Handler(base, base.Releaser(), webhook.ConfigFromEnv(getenv)), log
 }
 
 // validate sends endpoint.url_validation signed with secret at now and
