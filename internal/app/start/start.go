@@ -38,11 +38,7 @@ func FromEnv(getenv func(string) string, w io.Writer) (*api.Router, error) {
 	if err != nil {
 		return nil, err
 	}
-	zcfg, err := zoomenv.ConfigFromEnv(getenv)
-	if err != nil {
-		return nil, err
-	}
-	z, err := zoomenv.New(zcfg, base.AWS, base.Log)
+	z, err := zoomenv.FromEnv(getenv, base.AWS, base.Log)
 	if err != nil {
 		return nil, err
 	}

@@ -45,11 +45,7 @@ func FromEnv(getenv func(string) string, w io.Writer) (func(context.Context, eve
 	if err != nil {
 		return nil, err
 	}
-	zcfg, err := zoomenv.ConfigFromEnv(getenv)
-	if err != nil {
-		return nil, err
-	}
-	z, err := zoomenv.New(zcfg, base.AWS, base.Log)
+	z, err := zoomenv.FromEnv(getenv, base.AWS, base.Log)
 	if err != nil {
 		return nil, err
 	}

@@ -123,6 +123,16 @@ func New(z Config, awsCfg aws.Config, log *slog.Logger) (pool.Zoom, error) {
 	return zoom.New(zoom.Config{APIURL: z.APIURL, OAuthURL: z.OAuthURL, Credentials: keys, MeetingSettings: z.MeetingSettings, Log: log})
 }
 
+// FromEnv builds the Zoom client the environment getenv configures, reading
+// secrets with awsCfg: New of ConfigFromEnv.
+func FromEnv(getenv func(string) string, awsCfg aws.Config, log *slog.Logger) (pool.Zoom, error) {
+	z, err := ConfigFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	return New(z, awsCfg, log)
+}
+
 // Describe says which Zoom client z configures, for banners and logs; it
 // never shows a secret.
 func Describe(z Config) string {
