@@ -32,6 +32,7 @@ import (
 // client calling the Zoom double), answers its sample event through the
 // Lambda adapter; the secrets are read when first needed.
 func TestFunctionsFromTheirEnvironment(t *testing.T) {
+	secretstest.InRegion(t)
 	env := pooltest.New(t)
 	env.AddAccounts(t, 1)
 	env.AddLesson(t, "1", time.Now().Add(-time.Minute), time.Now().Add(time.Hour))

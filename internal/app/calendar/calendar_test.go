@@ -28,6 +28,7 @@ const keyParameter = "/zoom-pool/calendar-feed-key"
 // a clock the test moves.
 func calendarFunction(t *testing.T, ssm *secretstest.Server, clock *time.Time) (*api.Router, *bytes.Buffer) {
 	t.Helper()
+	secretstest.InRegion(t)
 	env := pooltest.New(t)
 	vars := ssm.Environment()
 	vars["TABLE_NAME"], vars["DYNAMODB_ENDPOINT"], vars["CALENDAR_FEED_KEY_PARAMETER"] = env.Table, env.Engine.Endpoint, keyParameter

@@ -40,6 +40,7 @@ func (s *safeBuffer) String() string {
 // SSM, and a clock the test moves.
 func webhookFunction(t *testing.T, ssm *secretstest.Server, clock *time.Time) (http.Handler, *safeBuffer) {
 	t.Helper()
+	secretstest.InRegion(t)
 	env := pooltest.New(t)
 	vars := ssm.Environment()
 	vars["TABLE_NAME"], vars["DYNAMODB_ENDPOINT"] = env.Table, env.Engine.Endpoint

@@ -32,6 +32,12 @@ const (
 	Account = "123456789012"
 )
 
+// InRegion makes the DynamoDB clients a test makes from now on work in
+// Region, as the functions given Environment do: an engine that keeps each
+// region's tables apart (DynamoDB, moto's) then shows the functions the
+// tables the test created. Call it before pooltest.New.
+func InRegion(t testing.TB) { t.Setenv("AWS_REGION", Region) }
+
 // The credentials the double accepts.
 const (
 	AccessKeyID     = "AKIDEXAMPLE"
