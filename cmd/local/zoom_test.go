@@ -77,7 +77,7 @@ func TestRunnerWithTheLiveClientAgainstTheZoomDouble(t *testing.T) {
 	}
 	r.stop()
 	stopDouble() // the double logs a request after answering it
-	created := regexp.MustCompile(`method=POST path=/v2/users/zoom-user-\d@example.com/meetings status=201`)
+	created := regexp.MustCompile(`"method":"POST","path":"/v2/users/zoom-user-\d@example.com/meetings","status":201`)
 	if !created.MatchString(doubleOut.String()) {
 		t.Errorf("the double logged no create:\n%s", doubleOut)
 	}

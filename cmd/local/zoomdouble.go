@@ -6,11 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
+	"zoompool/internal/app/core"
 	"zoompool/internal/zoom/zoomtest"
 )
 
@@ -42,7 +42,7 @@ func zoomDouble(ctx context.Context, args []string, stdout io.Writer, ready chan
 	base := "http://" + ln.Addr().String()
 	d := zoomtest.New()
 	d.BaseURL, d.DailyCreateLimit, d.TokenTTL = base, *daily, *ttl
-	log := slog.New(slog.NewTextHandler(stdout, nil))
+	log := core.NewLogger(stdout)
 	srv := &http.Server{Handler: logRequests(log, d), ReadHeaderTimeout: 10 * time.Second}
 
 	app := zoomtest.DefaultApp
