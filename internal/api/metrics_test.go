@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"slices"
 	"sync"
@@ -11,15 +12,19 @@ import (
 	"time"
 )
 
-// logBuffer is what an app logged.
+// logBuffer is what an app logged; with to set, the lines go there instead.
 type logBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
+	to io.Writer
 }
 
 func (l *logBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.to != nil {
+		return l.to.Write(p)
+	}
 	return l.b.Write(p)
 }
 
