@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"zoompool/internal/pool"
 )
@@ -25,12 +26,7 @@ func (s *Store) Cleanups(ctx context.Context) ([]pool.Cleanup, error) {
 	}
 	out := make([]pool.Cleanup, 0, len(items))
 	for _, item := range items {
-		var r cleanupRecord
-		err := attributevalue.UnmarshalMap(item, &r)
-		var c pool.Cleanup
-		if err == nil {
-			c, err = r.cleanup()
-		}
+		c, err := decodeCleanup(item)
 		if err != nil {
 			s.skipUnreadable(item, err)
 			continue
@@ -38,6 +34,14 @@ func (s *Store) Cleanups(ctx context.Context) ([]pool.Cleanup, error) {
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+func decodeCleanup(item map[string]types.AttributeValue) (pool.Cleanup, error) {
+	var r cleanupRecord
+	if err := attributevalue.UnmarshalMap(item, &r); err != nil {
+		return pool.Cleanup{}, fmt.Errorf("decode cleanup: %w", err)
+	}
+	return r.cleanup()
 }
 
 // DoneCleanup implements pool.Store and pool.ReleaseStore: one DeleteItem.

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -169,20 +168,9 @@ func (s *Store) RecurringLessonsPage(ctx context.Context, q pool.RecurringQuery,
 	if err != nil {
 		return nil, "", err
 	}
-	p := partition{indexByDate, "gsi1pk", recurringByDatePK, "gsi1sk"}
-	switch {
-	case q.TeacherID != "":
-		p = partition{indexByTeacher, "gsi2pk", recurringByTeacherPref + q.TeacherID, "gsi2sk"}
-	case q.GroupID != "":
-		p = partition{indexByGroup, "gsi3pk", recurringByGroupPref + q.GroupID, "gsi3sk"}
-	}
-	return page(ctx, s, []partition{p}, "", "", after, limit,
+	return page(ctx, s, []partition{recurringPartition(q)}, "", "", after, limit,
 		func(item map[string]types.AttributeValue) (pool.RecurringLesson, bool, error) {
-			var rec recurringRecord
-			if err := attributevalue.UnmarshalMap(item, &rec); err != nil {
-				return pool.RecurringLesson{}, false, fmt.Errorf("decode recurring lesson: %w", err)
-			}
-			r, err := rec.recurring()
+			r, err := decodeRecurring(item)
 			return r, err == nil && (q.GroupID == "" || r.GroupID == q.GroupID), err
 		})
 }

@@ -108,20 +108,14 @@ func (s *Store) DeleteRecurringLessonVersion(ctx context.Context, id string, ver
 // q.ValidSince: series that ended before it are not read. Index reads are
 // eventually consistent.
 func (s *Store) RecurringLessons(ctx context.Context, q pool.RecurringQuery) ([]pool.RecurringLesson, error) {
-	index, pkName, skName, pk := indexByDate, "gsi1pk", "gsi1sk", recurringByDatePK
-	switch {
-	case q.TeacherID != "":
-		index, pkName, skName, pk = indexByTeacher, "gsi2pk", "gsi2sk", recurringByTeacherPref+q.TeacherID
-	case q.GroupID != "":
-		index, pkName, skName, pk = indexByGroup, "gsi3pk", "gsi3sk", recurringByGroupPref+q.GroupID
-	}
-	kc := expression.Key(pkName).Equal(expression.Value(pk))
+	p := recurringPartition(q)
+	kc := expression.Key(p.pkName).Equal(expression.Value(p.pk))
 	if !q.ValidSince.IsZero() {
-		kc = kc.And(expression.Key(skName).GreaterThanEqual(expression.Value(q.ValidSince.String())))
+		kc = kc.And(expression.Key(p.skName).GreaterThanEqual(expression.Value(q.ValidSince.String())))
 	}
 	e := expr(expression.NewBuilder().WithKeyCondition(kc))
 	items, err := s.query(ctx, &dynamodb.QueryInput{
-		TableName: &s.table, IndexName: aws.String(index),
+		TableName: &s.table, IndexName: aws.String(p.index),
 		KeyConditionExpression: e.KeyCondition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
 	})
 	if err != nil {
@@ -129,12 +123,7 @@ func (s *Store) RecurringLessons(ctx context.Context, q pool.RecurringQuery) ([]
 	}
 	out := make([]pool.RecurringLesson, 0, len(items))
 	for _, item := range items {
-		var rec recurringRecord
-		err := attributevalue.UnmarshalMap(item, &rec)
-		var r pool.RecurringLesson
-		if err == nil {
-			r, err = rec.recurring()
-		}
+		r, err := decodeRecurring(item)
 		if err != nil {
 			s.skipUnreadable(item, err)
 			continue
@@ -144,6 +133,26 @@ func (s *Store) RecurringLessons(ctx context.Context, q pool.RecurringQuery) ([]
 		}
 	}
 	return out, nil
+}
+
+// recurringPartition is the index partition that holds the recurring lessons
+// q selects: a teacher's, a group's, or all of them.
+func recurringPartition(q pool.RecurringQuery) partition {
+	switch {
+	case q.TeacherID != "":
+		return partition{indexByTeacher, "gsi2pk", recurringByTeacherPref + q.TeacherID, "gsi2sk"}
+	case q.GroupID != "":
+		return partition{indexByGroup, "gsi3pk", recurringByGroupPref + q.GroupID, "gsi3sk"}
+	}
+	return partition{indexByDate, "gsi1pk", recurringByDatePK, "gsi1sk"}
+}
+
+func decodeRecurring(item map[string]types.AttributeValue) (pool.RecurringLesson, error) {
+	var r recurringRecord
+	if err := attributevalue.UnmarshalMap(item, &r); err != nil {
+		return pool.RecurringLesson{}, fmt.Errorf("decode recurring lesson: %w", err)
+	}
+	return r.recurring()
 }
 
 // MaterializeOccurrence implements schedule.OccurrenceStore: one transaction
