@@ -52,10 +52,8 @@ func (s *Store) LessonsByID(ctx context.Context, ids []string) (lessons map[stri
 				if attempt > 5 {
 					return nil, nil, pool.Throttled(time.Second, fmt.Errorf("read %d lessons: keys still unprocessed after %d attempts", len(ids), attempt))
 				}
-				select {
-				case <-ctx.Done():
-					return nil, nil, ctx.Err()
-				case <-time.After(pool.Backoff(attempt-1, 25*time.Millisecond, 500*time.Millisecond)):
+				if err := pool.Sleep(ctx, pool.Backoff(attempt-1, 25*time.Millisecond, 500*time.Millisecond)); err != nil {
+					return nil, nil, err
 				}
 			}
 			out, err := s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: request})

@@ -33,6 +33,7 @@ import (
 
 	"zoompool"
 	"zoompool/internal/dynamo"
+	"zoompool/internal/pool"
 	"zoompool/internal/sam"
 )
 
@@ -266,7 +267,7 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, name string) erro
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	for !active(desc) {
-		if err := sleep(ctx, time.Second); err != nil {
+		if err := pool.Sleep(ctx, time.Second); err != nil {
 			return fmt.Errorf("wait for table %s to become active: %w", name, err)
 		}
 		d, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name})
@@ -291,17 +292,6 @@ func active(d *types.TableDescription) bool {
 		}
 	}
 	return true
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // TableInput turns the template's table into a CreateTable request.

@@ -22,8 +22,8 @@ func Backoff(attempt int, base, ceiling time.Duration) time.Duration {
 	return half + rand.N(half)
 }
 
-// sleep pauses for d, or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep pauses for d, or until ctx ends (and then returns ctx's error).
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -98,7 +98,7 @@ func editRecord[T any](ctx context.Context, id string, changed error,
 		if attempt+1 == editAttempts {
 			return zero, Busy(id, time.Second, fmt.Errorf("edit %s: gave up after %d concurrent changes: %w", id, editAttempts, err))
 		}
-		if err := sleep(ctx, Backoff(attempt, 10*time.Millisecond, 200*time.Millisecond)); err != nil {
+		if err := Sleep(ctx, Backoff(attempt, 10*time.Millisecond, 200*time.Millisecond)); err != nil {
 			return zero, err
 		}
 	}

@@ -352,7 +352,7 @@ func (s *Service) Start(ctx context.Context, lessonID string) (Lesson, error) {
 		default:
 			return started, err
 		}
-		if err := sleep(ctx, pause); err != nil {
+		if err := Sleep(ctx, pause); err != nil {
 			return Lesson{}, err
 		}
 	}

@@ -101,12 +101,5 @@ func (m *Materializer) Materialize(ctx context.Context, id string) (pool.Lesson,
 // pause waits before materialising again after a concurrent change of the
 // series, with jitter, so that racing starts spread out.
 func pause(ctx context.Context, attempt int) error {
-	t := time.NewTimer(pool.Backoff(attempt, 10*time.Millisecond, 200*time.Millisecond))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return pool.Sleep(ctx, pool.Backoff(attempt, 10*time.Millisecond, 200*time.Millisecond))
 }

@@ -269,7 +269,7 @@ func (c *Client) do(ctx context.Context, a pool.Account, r *request) (answer, er
 		}
 		c.cfg.Log.Warn("zoom request failed; trying again", "method", r.method, "path", r.path,
 			"account", a.ID, "attempt", attempt, "wait", wait, "err", last)
-		if err := sleep(ctx, wait); err != nil {
+		if err := pool.Sleep(ctx, wait); err != nil {
 			return answer{}, c.giveUp(ctx, last)
 		}
 	}
@@ -382,15 +382,4 @@ func retryAt(h http.Header, now time.Time) (time.Time, bool) {
 		return t, true
 	}
 	return time.Time{}, false
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -172,7 +172,7 @@ func (f *Fake) wait(ctx context.Context) error {
 	if f.Delay <= 0 {
 		return ctx.Err()
 	}
-	return sleep(ctx, f.Delay)
+	return pool.Sleep(ctx, f.Delay)
 }
 
 func digits(n int) string {
