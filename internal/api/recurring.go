@@ -21,8 +21,6 @@ type RecurringStore interface {
 	// cursor ("" for the first), and the cursor of the next page ("" when none
 	// follows). A malformed cursor is EINVALID.
 	RecurringLessonsPage(ctx context.Context, q pool.RecurringQuery, cursor string, limit int) ([]pool.RecurringLesson, string, error)
-	// DeleteRecurringLesson removes one, or returns recurring_lesson_not_found.
-	DeleteRecurringLesson(ctx context.Context, id string) error
 	// DeleteRecurringLessonVersion removes one if it is still at version, or
 	// returns pool.ErrRecurringChanged (or recurring_lesson_not_found).
 	DeleteRecurringLessonVersion(ctx context.Context, id string, version int) error

@@ -58,26 +58,6 @@ func (s *Store) PutRecurringLesson(ctx context.Context, r pool.RecurringLesson) 
 	return r, nil
 }
 
-// DeleteRecurringLesson removes a recurring lesson, or returns a
-// recurring_lesson_not_found *pool.Error. The lessons it materialised stay.
-func (s *Store) DeleteRecurringLesson(ctx context.Context, id string) error {
-	e := expr(expression.NewBuilder().WithCondition(expression.AttributeExists(expression.Name(attrPK))))
-	err := s.write(ctx, "recurring lesson "+id, func(ctx context.Context) error {
-		_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-			TableName: &s.table, Key: key(recurringPK(id), recurringSK),
-			ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
-		})
-		return err
-	})
-	if _, ok := asConditionFailed(err); ok {
-		return recurringNotFound(id)
-	}
-	if err != nil {
-		return fmt.Errorf("delete recurring lesson %s: %w", id, err)
-	}
-	return nil
-}
-
 // DeleteRecurringLessonVersion removes recurring lesson id if its stored
 // Version is still version. It returns pool.ErrRecurringChanged when it is
 // not, and recurring_lesson_not_found when there is none.

@@ -57,19 +57,23 @@ func TestRecurringLessonRoundTrip(t *testing.T) {
 	}
 	stale := got
 	got.Title = "Renamed"
-	if _, err := env.Store.PutRecurringLesson(ctx, got); err != nil {
+	renamed, err := env.Store.PutRecurringLesson(ctx, got)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := env.Store.PutRecurringLesson(ctx, stale); !errors.Is(err, pool.ErrRecurringChanged) {
 		t.Errorf("writing a stale version: got %v, want ErrRecurringChanged", err)
 	}
-	if err := env.Store.DeleteRecurringLesson(ctx, "r1"); err != nil {
+	if err := env.Store.DeleteRecurringLessonVersion(ctx, "r1", stale.Version); !errors.Is(err, pool.ErrRecurringChanged) {
+		t.Errorf("deleting a stale version: got %v, want ErrRecurringChanged", err)
+	}
+	if err := env.Store.DeleteRecurringLessonVersion(ctx, "r1", renamed.Version); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := env.Store.RecurringLesson(ctx, "r1"); pool.ErrorKind(err) != pool.KindNotFound {
 		t.Errorf("read after delete: got %v, want not found", err)
 	}
-	if err := env.Store.DeleteRecurringLesson(ctx, "r1"); pool.ErrorKind(err) != pool.KindNotFound {
+	if err := env.Store.DeleteRecurringLessonVersion(ctx, "r1", renamed.Version); pool.ErrorKind(err) != pool.KindNotFound {
 		t.Errorf("second delete: got %v, want not found", err)
 	}
 }
