@@ -308,18 +308,8 @@ func (d *Double) handle(pattern, op string, h http.HandlerFunc) {
 		d.calls[op]++
 		f := d.fault(op)
 		d.mu.Unlock()
-		if f != nil && !f.After {
-			if !wait(r, f.Delay) {
-				return
-			}
-			if f.Drop {
-				drop(w)
-				return
-			}
-			if f.Status != 0 {
-				writeError(w, f.Status, f.Header, f.Code, f.Message)
-				return
-			}
+		if f != nil && !f.After && f.answered(w, r) {
+			return
 		}
 		rec := httptest.NewRecorder()
 		h(rec, r)
@@ -327,22 +317,31 @@ func (d *Double) handle(pattern, op string, h http.HandlerFunc) {
 			if f.Took != nil {
 				f.Took()
 			}
-			if !wait(r, f.Delay) {
-				return // the request took effect; its answer is lost
-			}
-			if f.Drop {
-				drop(w)
-				return
-			}
-			if f.Status != 0 {
-				writeError(w, f.Status, f.Header, f.Code, f.Message)
-				return
+			if f.answered(w, r) {
+				return // the request took effect; its answer is lost or replaced
 			}
 		}
 		maps.Copy(w.Header(), rec.Header())
 		w.WriteHeader(rec.Code)
 		_, _ = w.Write(rec.Body.Bytes())
 	})
+}
+
+// answered applies f to the request r: its delay, then a dropped connection
+// or an error answer. It reports whether that ended the request (the client
+// also ends it by hanging up during the delay).
+func (f *Fault) answered(w http.ResponseWriter, r *http.Request) bool {
+	switch {
+	case !wait(r, f.Delay):
+		return true
+	case f.Drop:
+		drop(w)
+		return true
+	case f.Status != 0:
+		writeError(w, f.Status, f.Header, f.Code, f.Message)
+		return true
+	}
+	return false
 }
 
 // fault takes the first fault for op, counting it down.
