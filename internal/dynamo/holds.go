@@ -101,8 +101,6 @@ func (s *Store) Hold(ctx context.Context, accountID, lessonID string) (pool.Hold
 // Unhold implements pool.Store: one transaction that checks that no hold
 // with the token exists and updates the lesson, conditional on its token.
 func (s *Store) Unhold(ctx context.Context, u pool.Unhold) error {
-	gone := expr(expression.NewBuilder().WithCondition(
-		expression.AttributeNotExists(expression.Name(attrPK)).Or(expression.Name("token").NotEqual(expression.Value(u.Token)))))
 	upd := blank(expression.Set(expression.Name("status"), expression.Value(u.Status)).
 		Add(expression.Name("version"), expression.Value(1)),
 		"hold_token", "lease_until")
@@ -113,10 +111,7 @@ func (s *Store) Unhold(ctx context.Context, u pool.Unhold) error {
 		upd = blank(upd, "account_id", "account_name")
 	}
 	err := s.transact(ctx, "lesson "+u.LessonID,
-		types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-			TableName: &s.table, Key: key(poolPK(s.pool), holdSK(u.AccountID, u.LessonID)),
-			ConditionExpression: gone.Condition(), ExpressionAttributeNames: gone.Names(), ExpressionAttributeValues: gone.Values(),
-		}},
+		types.TransactWriteItem{ConditionCheck: s.check(key(poolPK(s.pool), holdSK(u.AccountID, u.LessonID)), notHolding("token", u.Token))},
 		types.TransactWriteItem{Update: s.update(key(lessonPK(u.LessonID), lessonSK), upd, eq("hold_token", u.Token))})
 	if failed, ok := failedConditions(err); ok {
 		switch {
@@ -282,13 +277,8 @@ func (s *Store) Release(ctx context.Context, r pool.Release) error {
 	}
 	if r.Orphan {
 		// The lesson must not point to the hold: it is missing, or holds another token.
-		oe := expr(expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name(attrPK)).
-			Or(expression.Name("hold_token").NotEqual(expression.Value(r.Token)))))
 		lesson = len(items)
-		items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-			TableName: &s.table, Key: key(lessonPK(r.LessonID), lessonSK),
-			ConditionExpression: oe.Condition(), ExpressionAttributeNames: oe.Names(), ExpressionAttributeValues: oe.Values(),
-		}})
+		items = append(items, types.TransactWriteItem{ConditionCheck: s.check(key(lessonPK(r.LessonID), lessonSK), notHolding("hold_token", r.Token))})
 	}
 	if r.MeetingID != "" {
 		// Later notifications about the meeting are ignored with one read.
@@ -332,6 +322,12 @@ func (s *Store) Release(ctx context.Context, r pool.Release) error {
 		return fmt.Errorf("release hold of lesson %s on account %s: %w", r.LessonID, r.AccountID, err)
 	}
 	return nil
+}
+
+// notHolding is the condition that an item is missing, or that its
+// attribute attr holds another token than token.
+func notHolding(attr, token string) expression.ConditionBuilder {
+	return expression.AttributeNotExists(expression.Name(attrPK)).Or(expression.Name(attr).NotEqual(expression.Value(token)))
 }
 
 // flagAccount adds flag f to the update of an account and its condition:

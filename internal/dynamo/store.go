@@ -150,6 +150,15 @@ func (s *Store) update(k map[string]types.AttributeValue, upd expression.UpdateB
 	}
 }
 
+// check is the transaction item that checks cond on the item at k.
+func (s *Store) check(k map[string]types.AttributeValue, cond expression.ConditionBuilder) *types.ConditionCheck {
+	e := expr(expression.NewBuilder().WithCondition(cond))
+	return &types.ConditionCheck{
+		TableName: &s.table, Key: k,
+		ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
+	}
+}
+
 // updateItem sends u on its own, outside a transaction (see write). With
 // returnOld, a failed condition comes back with the item as it was.
 func (s *Store) updateItem(ctx context.Context, what string, u *types.Update, returnOld bool) error {
