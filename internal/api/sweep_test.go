@@ -274,16 +274,25 @@ func TestSweepsRaceWebhooksAndStarts(t *testing.T) {
 	ctx := context.Background()
 
 	var webhookReleases, sweepReleases atomic.Int64
+	// Three rounds each, and more (up to 30) until both a webhook and a
+	// sweep have released a claim: on a slow engine the race can go one way
+	// for three whole rounds.
+	more := func(round int) bool {
+		return round < 3 || round < 30 && (webhookReleases.Load() == 0 || sweepReleases.Load() == 0)
+	}
 	var starters, sweepers sync.WaitGroup
 	for i, id := range ids {
 		starters.Go(func() {
-			for round := range 3 {
+			for round := 0; more(round); round++ {
 				r, s := h.start(t, id)
 				if r.status != 200 {
 					continue // pool_exhausted, or a sweep took the claim back (start_expired)
 				}
 				if (i+round)%3 == 0 {
-					continue // the webhook is lost: only the sweep releases this one
+					// The webhook is lost: only the sweep releases this one,
+					// unless the lesson's next round restarts it first.
+					time.Sleep(time.Duration(rand.IntN(20)) * time.Millisecond)
+					continue
 				}
 				time.Sleep(time.Duration(rand.IntN(5)) * time.Millisecond)
 				var got webhookAnswer
