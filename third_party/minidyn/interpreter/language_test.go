@@ -15,14 +15,9 @@ type matchTestCase struct {
 	input       MatchInput
 	output      bool
 	expectedErr error
-	pending     bool
 }
 
 func matchTestCaseVerify(tc matchTestCase, t *testing.T) {
-	if tc.pending {
-		t.Skipf("%q expression support is not implemented yet", tc.input.Expression)
-	}
-
 	interpeter := Language{}
 
 	actual, err := interpeter.Match(tc.input)
@@ -140,14 +135,9 @@ type updateTestCase struct {
 	output         map[string]*types.Item
 	expectedErr    error
 	expectedErrMsg string
-	pending        bool
 }
 
 func updateTestCaseVerify(tc updateTestCase, t *testing.T) {
-	if tc.pending {
-		t.Skipf("%q expression support is not implemented yet", tc.input.Expression)
-	}
-
 	interpeter := Language{}
 
 	err := interpeter.Update(tc.input)
